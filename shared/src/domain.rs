@@ -1,0 +1,326 @@
+//! Domain values: ids, invitation credentials, rounds, invitations, drafts and responses.
+//!
+//! Anonymity by design: a response holds no token, invitation id, IP address or user
+//! agent, and its time only to the day. Credentials are stored only as keyed hashes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use time::{Date, OffsetDateTime};
+
+use crate::questionnaire::{OptionCode, QuestionId, QuestionnaireId, Slug};
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            pub fn random() -> Self {
+                Self(uuid::Uuid::new_v4())
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                uuid::Uuid::parse_str(value).ok().map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A survey round: one questionnaire version sent out by one municipality.
+    RoundId
+);
+uuid_id!(
+    /// An invitation: one single-use link and short code. Never stored with a response.
+    InvitationId
+);
+uuid_id!(
+    /// A response's own random id; it says nothing about who answered or when.
+    ResponseId
+);
+
+/// A municipality's short id, e.g. `kungalv`.
+pub type MunicipalityId = Slug;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Municipality {
+    pub id: MunicipalityId,
+    pub name: String,
+}
+
+/// Which questionnaire version a round uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QuestionnaireRef {
+    pub id: QuestionnaireId,
+    pub version: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Round {
+    pub id: RoundId,
+    pub municipality: MunicipalityId,
+    pub name: String,
+    pub questionnaire: QuestionnaireRef,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    Open,
+    Answered,
+}
+
+/// An invitation as the respondent path sees it. Round data is copied in at creation
+/// so opening a link is one lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub round: RoundId,
+    pub municipality: MunicipalityId,
+    pub questionnaire: QuestionnaireRef,
+    pub status: InvitationStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// What the store keeps to create an invitation: the invitation and the hashes of
+/// its two credentials (never the credentials themselves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub invitation: Invitation,
+    pub link_hash: CredentialHash,
+    pub code_hash: CredentialHash,
+}
+
+/// Answers as typed, question id to the submitted values, kept between pages
+/// and across visits until the response is sent.
+pub type RawAnswers = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub answers: RawAnswers,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// One validated answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Answer {
+    Choice(OptionCode),
+    Choices(Vec<OptionCode>),
+    Text(String),
+    Number(f64),
+    YesNo(bool),
+    /// `YYYY-MM`.
+    Month(String),
+    /// "Vet ej", coded apart from any scale value.
+    DontKnow,
+    /// "Ej aktuellt", coded apart from any scale value.
+    NotApplicable,
+}
+
+pub type Answers = BTreeMap<QuestionId, Answer>;
+
+/// A response to store. Deliberately without invitation, token, time of day or client data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub id: ResponseId,
+    pub round: RoundId,
+    pub municipality: MunicipalityId,
+    pub questionnaire: QuestionnaireRef,
+    pub submitted_on: Date,
+    pub answers: Answers,
+}
+
+/// Crockford's base 32: no I, L, O or U, so a code read aloud or typed from paper is unambiguous.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// 32 symbols of 5 bits: 160 bits.
+const LINK_TOKEN_LEN: usize = 32;
+/// 10 symbols of 5 bits: 50 bits.
+const SHORT_CODE_LEN: usize = 10;
+
+/// A secret that credentials are hashed with, so a copy of the database cannot be used to
+/// guess short codes offline. Never printed.
+#[derive(Clone)]
+pub struct HashKey(Vec<u8>);
+
+impl HashKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = vec![0u8; 32];
+        rand::rng().fill(&mut bytes[..]);
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HashKey(..)")
+    }
+}
+
+/// A credential that opens an invitation: the link token or the short code on paper.
+/// Debug output never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    Link(String),
+    Code(String),
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credential::Link(_) => f.write_str("Credential::Link(..)"),
+            Credential::Code(_) => f.write_str("Credential::Code(..)"),
+        }
+    }
+}
+
+fn random_symbols(len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+impl Credential {
+    pub fn new_link() -> Self {
+        Credential::Link(random_symbols(LINK_TOKEN_LEN).to_ascii_lowercase())
+    }
+
+    pub fn new_code() -> Self {
+        Credential::Code(random_symbols(SHORT_CODE_LEN))
+    }
+
+    /// Parses the `{token}` of `/s/{token}`: a 32-symbol link token, or a short code.
+    pub fn from_path(segment: &str) -> Option<Self> {
+        if segment.len() == LINK_TOKEN_LEN {
+            let valid = segment
+                .bytes()
+                .all(|b| ALPHABET.contains(&b.to_ascii_uppercase()) && !b.is_ascii_uppercase());
+            return valid.then(|| Credential::Link(segment.to_owned()));
+        }
+        Self::from_typed_code(segment)
+    }
+
+    /// Parses a short code as a person types it: any case, with spaces or dashes,
+    /// O read as 0 and I or L as 1.
+    pub fn from_typed_code(typed: &str) -> Option<Self> {
+        let mut code = String::with_capacity(SHORT_CODE_LEN);
+        for c in typed.chars() {
+            let c = match c.to_ascii_uppercase() {
+                ' ' | '-' | '\u{a0}' => continue,
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            };
+            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) || code.len() == SHORT_CODE_LEN {
+                return None;
+            }
+            code.push(c);
+        }
+        (code.len() == SHORT_CODE_LEN).then_some(Credential::Code(code))
+    }
+
+    /// The value to print in a link or on a letter. Codes are grouped as `ABCDE-FGHJK`.
+    pub fn reveal(&self) -> String {
+        match self {
+            Credential::Link(token) => token.clone(),
+            Credential::Code(code) => format!("{}-{}", &code[..5], &code[5..]),
+        }
+    }
+
+    /// The value as it appears in `/s/{token}`.
+    pub fn path_segment(&self) -> &str {
+        match self {
+            Credential::Link(v) | Credential::Code(v) => v,
+        }
+    }
+
+    pub fn hash(&self, key: &HashKey) -> CredentialHash {
+        let (kind, value) = match self {
+            Credential::Link(v) => ("link", v),
+            Credential::Code(v) => ("code", v),
+        };
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        CredentialHash(data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes()))
+    }
+}
+
+/// The keyed hash of a credential, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CredentialHash(String);
+
+impl CredentialHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Rebuilds a hash read back from storage.
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_codes_are_normalised() {
+        let Some(Credential::Code(code)) = Credential::from_typed_code(" abcde-fghjo ") else {
+            panic!("code should parse");
+        };
+        assert_eq!(code, "ABCDEFGHJ0");
+        assert!(Credential::from_typed_code("ABCDE-FGHJ").is_none());
+        assert!(Credential::from_typed_code("ABCDE-FGHJKU").is_none());
+        assert!(Credential::from_typed_code("ÅBCDE-FGHJK").is_none());
+    }
+
+    #[test]
+    fn new_credentials_parse_back_from_the_path() {
+        for credential in [Credential::new_link(), Credential::new_code()] {
+            assert_eq!(
+                Credential::from_path(credential.path_segment()),
+                Some(credential)
+            );
+        }
+    }
+
+    #[test]
+    fn hashes_depend_on_key_and_kind() {
+        let key = HashKey::new(b"k1".to_vec());
+        let code = Credential::Code("ABCDEFGHJK".into());
+        assert_ne!(code.hash(&key), code.hash(&HashKey::new(b"k2".to_vec())));
+        assert_ne!(
+            code.hash(&key),
+            Credential::Link("ABCDEFGHJK".into()).hash(&key)
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! The DynamoDB store: one table. Implemented in a later step.

@@ -1,0 +1,139 @@
+//! Storage, behind small traits shaped by the service's use cases.
+//!
+//! Two implementations pass one contract test suite (`tests/contract`):
+//! [`embedded::EmbeddedStore`] (SQLite on disk, the local default) and
+//! [`dynamo::DynamoStore`] (one DynamoDB table, see `docs/dynamodb.md`).
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::domain::*;
+use crate::questionnaire::{Questionnaire, QuestionnaireId};
+
+pub mod dynamo;
+pub mod embedded;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or refused the operation.
+    #[error("storage is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Stored data could not be read back; a bug or a manual edit.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    /// A published questionnaire version may never change.
+    #[error(
+        "questionnaire '{id}' version {version} is already published with other content; give the changed questionnaire a new version number"
+    )]
+    PublishedVersionChanged { id: QuestionnaireId, version: u32 },
+    /// A credential hash that is already in use (a collision, or the same invitation twice).
+    #[error("an invitation with this credential already exists")]
+    DuplicateCredential,
+    /// The round an invitation or response names does not exist.
+    #[error("no such round")]
+    UnknownRound,
+}
+
+impl StoreError {
+    pub fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unavailable(Box::new(error))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Published questionnaire versions.
+#[async_trait]
+pub trait QuestionnaireStore: Send + Sync {
+    /// Stores a version. Publishing the identical version again is a no-op; publishing
+    /// other content under a published version is [`StoreError::PublishedVersionChanged`].
+    async fn publish_questionnaire(&self, questionnaire: &Questionnaire) -> StoreResult<()>;
+    async fn questionnaire(
+        &self,
+        id: &QuestionnaireId,
+        version: u32,
+    ) -> StoreResult<Option<Questionnaire>>;
+}
+
+/// Opening a link or a short code.
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    async fn invitation_by_credential(
+        &self,
+        hash: &CredentialHash,
+    ) -> StoreResult<Option<Invitation>>;
+}
+
+/// Half-answered questionnaires, so a respondent can come back to the same link.
+#[async_trait]
+pub trait DraftStore: Send + Sync {
+    /// The draft, unless it has expired by `now`.
+    async fn draft(
+        &self,
+        invitation: &InvitationId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Draft>>;
+    async fn save_draft(&self, invitation: &InvitationId, draft: &Draft) -> StoreResult<()>;
+}
+
+/// What happened to a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Stored,
+    /// The invitation had already been used; nothing was stored.
+    AlreadyAnswered,
+}
+
+/// An opaque position in a round's responses, for reading them page by page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor(pub String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponsePage {
+    pub responses: Vec<Response>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<PageCursor>,
+}
+
+/// Responses: stored exactly once, counted and read back for export.
+#[async_trait]
+pub trait ResponseStore: Send + Sync {
+    /// In one atomic step: marks the invitation answered (only if it was open), stores the
+    /// response, counts it for its round and deletes the invitation's draft.
+    async fn submit_response(
+        &self,
+        invitation: &InvitationId,
+        response: &Response,
+    ) -> StoreResult<SubmitOutcome>;
+    async fn count_responses(&self, round: &RoundId) -> StoreResult<u64>;
+    /// Up to `limit` responses of a round after `after`, in a stable order.
+    async fn responses_page(
+        &self,
+        round: &RoundId,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> StoreResult<ResponsePage>;
+}
+
+/// Setting up municipalities, rounds and invitations (grown by the municipality workspace).
+#[async_trait]
+pub trait SetupStore: Send + Sync {
+    /// Creates the municipality or renames an existing one.
+    async fn put_municipality(&self, municipality: &Municipality) -> StoreResult<()>;
+    /// Creates the round; creating the same id again is a no-op.
+    async fn create_round(&self, round: &Round) -> StoreResult<()>;
+    async fn round(&self, id: &RoundId) -> StoreResult<Option<Round>>;
+    /// Stores the invitation under both credential hashes.
+    async fn create_invitation(&self, invitation: &NewInvitation) -> StoreResult<()>;
+}
+
+/// Everything a deployment's storage offers.
+pub trait Store:
+    QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore
+{
+}
+
+impl<T: QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore> Store
+    for T
+{
+}
