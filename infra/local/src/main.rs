@@ -1,1 +1,110 @@
-fn main() {}
+//! `cargo run`: every Svar function on one local port, with the embedded store.
+//!
+//! At start it checks and publishes the built-in questionnaires (a broken definition
+//! stops it), makes sure the demo municipality and its rounds exist, issues fresh demo
+//! invitations and prints their links and codes. Data lives in `SVAR_DATA_DIR`
+//! (default `data/`) and survives restarts; only hashes of links and codes are stored,
+//! so earlier links cannot be printed again and each start issues new ones.
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use svar_shared::config::Config;
+use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
+use svar_shared::questionnaire::{self, Questionnaire, Slug};
+use svar_shared::setup::issue_invitation;
+use svar_shared::store::Store;
+use svar_shared::survey::SurveyService;
+use svar_shared::{telemetry, web};
+use time::{Duration, OffsetDateTime};
+
+/// Demo rounds: fixed ids so a restart finds the same rounds, and how many links each gets.
+const DEMO_ROUNDS: [(&str, &str, &str, usize); 3] = [
+    ("00000000-0000-4000-8000-000000000001", "patientupplevelse", "Patientenkät (demo)", 3),
+    ("00000000-0000-4000-8000-000000000002", "civilsamhalle", "Kartläggning civilsamhälle (demo)", 1),
+    ("00000000-0000-4000-8000-000000000003", "nyckeltal", "Nyckeltal (demo)", 1),
+];
+
+const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("svar: could not start:\n{error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let config = Config::from_env()?;
+    let questionnaires = questionnaire::builtin()?;
+    let (store, hash_key) = config.open_store().await?;
+    for questionnaire in &questionnaires {
+        store.publish_questionnaire(questionnaire).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+
+    println!("Svar körs på {base}  (Ctrl+C avslutar)");
+    println!("Data sparas i {:?}", config.store);
+    for (id, questionnaire_id, name, links) in DEMO_ROUNDS {
+        let round = demo_round(&*store, &questionnaires, id, questionnaire_id, name).await?;
+        println!("\n{name}:");
+        for _ in 0..links {
+            let expires_at = OffsetDateTime::now_utc() + DEMO_INVITATION_LIFETIME;
+            let issued = issue_invitation(&*store, &hash_key, &round, expires_at).await?;
+            println!("  Länk: {base}/s/{}   Kod: {}", issued.link.path_segment(), issued.code.reveal());
+        }
+    }
+    println!("\nSvara med kod: {base}/kod\n");
+
+    let survey = Arc::new(SurveyService::new(store, hash_key));
+    let app = web::with_common_layers(svar_respond::routes(survey).fallback(svar_respond::not_found));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+/// Creates the demo municipality and a demo round if they are missing.
+async fn demo_round(
+    store: &dyn Store,
+    questionnaires: &[Questionnaire],
+    id: &str,
+    questionnaire_id: &str,
+    name: &str,
+) -> Result<Round, Box<dyn Error>> {
+    let municipality = Municipality { id: Slug::parse("demo")?, name: "Demokommunen".into() };
+    store.put_municipality(&municipality).await?;
+    let questionnaire = questionnaires
+        .iter()
+        .find(|q| q.id.as_str() == questionnaire_id)
+        .ok_or_else(|| format!("built-in questionnaire '{questionnaire_id}' is missing"))?;
+    let round_id = RoundId::parse(id).ok_or("invalid demo round id")?;
+    let round = match store.round(&round_id).await? {
+        Some(round) => round,
+        None => {
+            let round = Round {
+                id: round_id,
+                municipality: municipality.id,
+                name: name.into(),
+                questionnaire: QuestionnaireRef { id: questionnaire.id.clone(), version: questionnaire.version },
+            };
+            store.create_round(&round).await?;
+            round
+        }
+    };
+    Ok(round)
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,137 @@
+//! Configuration, read once at start from environment variables into typed values.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `SVAR_STORE` | `embedded` (SQLite in a folder) or `dynamodb` | `embedded`, or `dynamodb` under Lambda |
+//! | `SVAR_DATA_DIR` | folder of the embedded store | `data` |
+//! | `SVAR_TABLE` | DynamoDB table name | required for `dynamodb` |
+//! | `SVAR_DYNAMODB_ENDPOINT` | DynamoDB endpoint override (DynamoDB Local) | AWS default |
+//! | `SVAR_HASH_KEY` | hex key that credentials are hashed with (32+ bytes) | embedded: made once and kept in the data folder; required for `dynamodb` |
+//! | `SVAR_ADDR` | address of the local server | `127.0.0.1:3000` |
+
+use std::env;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::domain::HashKey;
+use crate::store::dynamo::DynamoStore;
+use crate::store::embedded::EmbeddedStore;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {problem}")]
+    Invalid { name: &'static str, problem: String },
+    #[error("{0} must be set")]
+    Missing(&'static str),
+    #[error("could not use the data folder {path}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub enum StoreConfig {
+    Embedded { data_dir: PathBuf },
+    DynamoDb { table: String, endpoint: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub store: StoreConfig,
+    /// `None` for the embedded store: then the key kept in the data folder is used.
+    pub hash_key: Option<HashKey>,
+    pub listen: SocketAddr,
+}
+
+/// True when running inside AWS Lambda (the runtime sets this).
+pub fn in_lambda() -> bool {
+    env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let kind = var("SVAR_STORE").unwrap_or_else(|| if in_lambda() { "dynamodb".into() } else { "embedded".into() });
+        let store = match kind.as_str() {
+            "embedded" => StoreConfig::Embedded { data_dir: var("SVAR_DATA_DIR").unwrap_or_else(|| "data".into()).into() },
+            "dynamodb" => StoreConfig::DynamoDb {
+                table: var("SVAR_TABLE").ok_or(ConfigError::Missing("SVAR_TABLE"))?,
+                endpoint: var("SVAR_DYNAMODB_ENDPOINT"),
+            },
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "SVAR_STORE",
+                    problem: format!("'{other}' is neither 'embedded' nor 'dynamodb'"),
+                });
+            }
+        };
+        let hash_key = var("SVAR_HASH_KEY").map(|hex| parse_hash_key(&hex)).transpose()?;
+        if hash_key.is_none() && matches!(store, StoreConfig::DynamoDb { .. }) {
+            return Err(ConfigError::Missing("SVAR_HASH_KEY"));
+        }
+        let listen = var("SVAR_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "SVAR_ADDR", problem: e.to_string() })?;
+        Ok(Self { store, hash_key, listen })
+    }
+
+    /// Opens the configured store and returns it with the credential hash key.
+    pub async fn open_store(&self) -> Result<(Arc<dyn Store>, HashKey), ConfigError> {
+        match &self.store {
+            StoreConfig::Embedded { data_dir } => {
+                let io = |source| ConfigError::DataDir { path: data_dir.clone(), source };
+                std::fs::create_dir_all(data_dir).map_err(io)?;
+                let key = match &self.hash_key {
+                    Some(key) => key.clone(),
+                    None => load_or_create_key(&data_dir.join("hash.key")).map_err(io)?,
+                };
+                let store = EmbeddedStore::open(&data_dir.join("svar.sqlite3"))?;
+                Ok((Arc::new(store), key))
+            }
+            StoreConfig::DynamoDb { table, endpoint } => {
+                let key = self.hash_key.clone().ok_or(ConfigError::Missing("SVAR_HASH_KEY"))?;
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+                if let Some(endpoint) = endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                let client = aws_sdk_dynamodb::Client::new(&loader.load().await);
+                Ok((Arc::new(DynamoStore::new(client, table.clone())), key))
+            }
+        }
+    }
+}
+
+fn parse_hash_key(hex: &str) -> Result<HashKey, ConfigError> {
+    let bytes = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(hex.trim().as_bytes())
+        .map_err(|e| ConfigError::Invalid { name: "SVAR_HASH_KEY", problem: e.to_string() })?;
+    if bytes.len() < 32 {
+        return Err(ConfigError::Invalid { name: "SVAR_HASH_KEY", problem: "must be at least 32 bytes (64 hex digits)".into() });
+    }
+    Ok(HashKey::new(bytes))
+}
+
+/// The embedded store's key lives beside its database, made once, so codes keep working
+/// across restarts.
+fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
+    match std::fs::read(path) {
+        Ok(bytes) if bytes.len() >= 32 => Ok(HashKey::new(bytes)),
+        Ok(_) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "hash.key is shorter than 32 bytes")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = HashKey::generate();
+            std::fs::write(path, key.as_bytes())?;
+            Ok(key)
+        }
+        Err(e) => Err(e),
+    }
+}

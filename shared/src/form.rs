@@ -1,0 +1,165 @@
+//! Decoding a posted survey page (`application/x-www-form-urlencoded`).
+//!
+//! Hand-rolled on top of `percent-encoding` rather than `serde_urlencoded`, because a
+//! page must survive any body: invalid UTF-8 is decoded lossily and reported, repeated
+//! names (checkboxes) are kept, and nothing here can panic.
+
+use percent_encoding::percent_decode;
+
+use crate::domain::RawAnswers;
+use crate::text::Lang;
+
+/// The most fields one page may send; a real page sends far fewer.
+pub const MAX_FIELDS: usize = 1000;
+
+/// Field names the pages use for their own controls; question ids never start with `_`.
+pub const FIELD_SECTION: &str = "_section";
+pub const FIELD_ACTION: &str = "_action";
+pub const FIELD_LANG: &str = "_lang";
+
+/// The button the respondent pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAction {
+    Back,
+    Next,
+    Send,
+}
+
+/// Something in the body that is wrong as such, before any question is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormProblem {
+    /// Bytes that are not UTF-8; they were replaced so the rest can be shown again.
+    InvalidUtf8,
+    /// More fields than any page has.
+    TooManyFields,
+    /// A field name that is not a question on this page.
+    UnknownField(String),
+    /// The page number is missing or not a number.
+    BadSection,
+    /// No known button was pressed.
+    BadAction,
+}
+
+/// A decoded page: controls and the answers as typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageForm {
+    /// Section index as sent; checked against the questionnaire by the caller.
+    pub section: Option<usize>,
+    pub action: Option<PageAction>,
+    pub lang: Lang,
+    pub answers: RawAnswers,
+    pub problems: Vec<FormProblem>,
+}
+
+/// Decodes a form body. Never fails: problems are collected for the page to show.
+pub fn decode_page_form(body: &[u8]) -> PageForm {
+    let mut form = PageForm {
+        section: None,
+        action: None,
+        lang: Lang::Sv,
+        answers: RawAnswers::new(),
+        problems: Vec::new(),
+    };
+    let mut invalid_utf8 = false;
+    for (count, pair) in body.split(|b| *b == b'&').filter(|p| !p.is_empty()).enumerate() {
+        if count == MAX_FIELDS {
+            form.problems.push(FormProblem::TooManyFields);
+            break;
+        }
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = decode_component(name, &mut invalid_utf8);
+        let value = decode_component(value, &mut invalid_utf8);
+        match name.as_str() {
+            FIELD_SECTION => form.section = value.trim().parse().ok(),
+            FIELD_ACTION => {
+                form.action = match value.as_str() {
+                    "back" => Some(PageAction::Back),
+                    "next" => Some(PageAction::Next),
+                    "send" => Some(PageAction::Send),
+                    _ => None,
+                }
+            }
+            FIELD_LANG => form.lang = Lang::from_param(Some(value.as_str())),
+            _ => form.answers.entry(name).or_default().push(value),
+        }
+    }
+    if invalid_utf8 {
+        form.problems.insert(0, FormProblem::InvalidUtf8);
+    }
+    if form.section.is_none() {
+        form.problems.push(FormProblem::BadSection);
+    }
+    if form.action.is_none() {
+        form.problems.push(FormProblem::BadAction);
+    }
+    form
+}
+
+fn decode_component(raw: &[u8], invalid_utf8: &mut bool) -> String {
+    let with_spaces: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let bytes: Vec<u8> = percent_decode(&with_spaces).collect();
+    match String::from_utf8(bytes) {
+        // Browsers send line breaks as CRLF; store them as LF.
+        Ok(text) => text.replace("\r\n", "\n"),
+        Err(error) => {
+            *invalid_utf8 = true;
+            String::from_utf8_lossy(error.as_bytes()).replace("\r\n", "\n")
+        }
+    }
+}
+
+/// Decodes the short-code form of `/kod`: its `kod` and `lang` fields.
+pub fn decode_code_form(body: &[u8]) -> (String, Lang) {
+    let mut invalid_utf8 = false;
+    let mut code = String::new();
+    let mut lang = Lang::Sv;
+    for pair in body.split(|b| *b == b'&').take(MAX_FIELDS) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        match decode_component(name, &mut invalid_utf8).as_str() {
+            "kod" => code = decode_component(value, &mut invalid_utf8),
+            FIELD_LANG => lang = Lang::from_param(Some(decode_component(value, &mut invalid_utf8).as_str())),
+            _ => {}
+        }
+    }
+    (code, lang)
+}
+
+/// One parameter of a query string (`del`, `lang`), decoded leniently.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    let mut invalid_utf8 = false;
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode_component(key.as_bytes(), &mut invalid_utf8) == name)
+            .then(|| decode_component(value.as_bytes(), &mut invalid_utf8))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_decodes_with_repeated_names() {
+        let form = decode_page_form(b"_section=2&_action=next&_lang=en&q=a&q=b&t=hej+d%C3%A5%0D%0Aja");
+        assert_eq!(form.section, Some(2));
+        assert_eq!(form.action, Some(PageAction::Next));
+        assert_eq!(form.lang, Lang::En);
+        assert_eq!(form.answers["q"], vec!["a", "b"]);
+        assert_eq!(form.answers["t"], vec!["hej då\nja"]);
+        assert!(form.problems.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_kept_lossily() {
+        let form = decode_page_form(b"_section=0&_action=next&t=%FF%FEabc");
+        assert_eq!(form.problems, vec![FormProblem::InvalidUtf8]);
+        assert!(form.answers["t"][0].ends_with("abc"));
+    }
+}
+
