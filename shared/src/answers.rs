@@ -6,7 +6,8 @@
 
 use crate::domain::{Answer, Answers, RawAnswers};
 use crate::questionnaire::{
-    ConsistencyCheck, Condition, OptionCode, Question, QuestionId, QuestionKind, Questionnaire, Section, Slug, NO, YES,
+    Condition, ConsistencyCheck, NO, OptionCode, Question, QuestionId, QuestionKind, Questionnaire,
+    Section, Slug, YES,
 };
 
 /// Form value for "Vet ej" (don't know).
@@ -20,19 +21,36 @@ pub enum Problem {
     Required,
     NotAnOption,
     OneAnswerOnly,
-    TooManyChoices { max: u32 },
-    TooLong { max: u32, length: usize },
+    TooManyChoices {
+        max: u32,
+    },
+    TooLong {
+        max: u32,
+        length: usize,
+    },
     NotANumber,
-    TooManyDecimals { decimals: u32 },
-    BelowMin { min: f64 },
-    AboveMax { max: f64 },
+    TooManyDecimals {
+        decimals: u32,
+    },
+    BelowMin {
+        min: f64,
+    },
+    AboveMax {
+        max: f64,
+    },
     NotAMonth,
     /// A special answer ("Vet ej") given together with an ordinary answer.
     SpecialAndValue,
     /// This part is larger than the whole it belongs to.
-    PartExceedsWhole { whole: QuestionId },
+    PartExceedsWhole {
+        whole: QuestionId,
+    },
     /// The parts add up to more than their whole.
-    PartsExceedWhole { whole: QuestionId, sum: f64, total: f64 },
+    PartsExceedWhole {
+        whole: QuestionId,
+        sum: f64,
+        total: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +84,14 @@ pub fn visible_sections(questionnaire: &Questionnaire, raw: &RawAnswers) -> Vec<
 }
 
 /// The questions of a section shown for these answers.
-pub fn visible_questions<'q>(section: &'q Section, raw: &RawAnswers) -> impl Iterator<Item = &'q Question> {
-    section.questions.iter().filter(move |q| shown(q.show_if.as_ref(), raw))
+pub fn visible_questions<'q>(
+    section: &'q Section,
+    raw: &RawAnswers,
+) -> impl Iterator<Item = &'q Question> {
+    section
+        .questions
+        .iter()
+        .filter(move |q| shown(q.show_if.as_ref(), raw))
 }
 
 /// Where a returning respondent continues: the first shown page not yet saved,
@@ -97,13 +121,19 @@ pub fn validate_section(
     let mut answers = Answers::new();
     let mut errors = Vec::new();
     for question in visible_questions(section, raw) {
-        let values = raw.get(question.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let values = raw
+            .get(question.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         match validate_answer(question, values) {
             Ok(Some(answer)) => {
                 answers.insert(question.id.clone(), answer);
             }
             Ok(None) => {}
-            Err(problem) => errors.push(FieldError { question: question.id.clone(), problem }),
+            Err(problem) => errors.push(FieldError {
+                question: question.id.clone(),
+                problem,
+            }),
         }
     }
     let in_section = |id: &QuestionId| section.questions.iter().any(|q| &q.id == id);
@@ -112,16 +142,24 @@ pub fn validate_section(
             .into_iter()
             .filter(|e| in_section(&e.question)),
     );
-    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Validates every shown section, as on the final Send. On problems, returns the index of
 /// the first section that has any, with its problems.
-pub fn validate_all(questionnaire: &Questionnaire, raw: &RawAnswers) -> Result<Answers, (usize, Vec<FieldError>)> {
+pub fn validate_all(
+    questionnaire: &Questionnaire,
+    raw: &RawAnswers,
+) -> Result<Answers, (usize, Vec<FieldError>)> {
     let mut answers = Answers::new();
     for index in visible_sections(questionnaire, raw) {
         let section = &questionnaire.sections[index];
-        let section_answers = validate_section(questionnaire, section, raw).map_err(|errors| (index, errors))?;
+        let section_answers =
+            validate_section(questionnaire, section, raw).map_err(|errors| (index, errors))?;
         answers.extend(section_answers);
     }
     // Checks whose questions span several pages are reported on the page of the part.
@@ -148,17 +186,23 @@ fn check_consistency(questionnaire: &Questionnaire, answers: &Answers) -> Vec<Fi
     let mut errors = Vec::new();
     for check in &questionnaire.checks {
         let ConsistencyCheck::PartsWithinWhole { whole, parts } = check;
-        let Some(total) = number_of(answers, whole) else { continue };
+        let Some(total) = number_of(answers, whole) else {
+            continue;
+        };
         let mut sum = 0.0;
         let mut first_part = None;
         for part in parts {
-            let Some(value) = number_of(answers, part) else { continue };
+            let Some(value) = number_of(answers, part) else {
+                continue;
+            };
             first_part.get_or_insert(part);
             sum += value;
             if value > total {
                 errors.push(FieldError {
                     question: part.clone(),
-                    problem: Problem::PartExceedsWhole { whole: whole.clone() },
+                    problem: Problem::PartExceedsWhole {
+                        whole: whole.clone(),
+                    },
                 });
             }
         }
@@ -168,7 +212,11 @@ fn check_consistency(questionnaire: &Questionnaire, answers: &Answers) -> Vec<Fi
         {
             errors.push(FieldError {
                 question: part.clone(),
-                problem: Problem::PartsExceedWhole { whole: whole.clone(), sum, total },
+                problem: Problem::PartsExceedWhole {
+                    whole: whole.clone(),
+                    sum,
+                    total,
+                },
             });
         }
     }
@@ -177,20 +225,35 @@ fn check_consistency(questionnaire: &Questionnaire, answers: &Answers) -> Vec<Fi
 
 /// Validates the values sent for one question. `Ok(None)` is a blank optional answer.
 pub fn validate_answer(question: &Question, values: &[String]) -> Result<Option<Answer>, Problem> {
-    let given: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let given: Vec<&str> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
     let special = given
         .iter()
-        .filter(|v| (**v == DONT_KNOW && question.dont_know) || (**v == NOT_APPLICABLE && question.not_applicable))
+        .filter(|v| {
+            (**v == DONT_KNOW && question.dont_know)
+                || (**v == NOT_APPLICABLE && question.not_applicable)
+        })
         .copied()
         .collect::<Vec<_>>();
     if let Some(first) = special.first() {
         if given.len() > 1 {
             return Err(Problem::SpecialAndValue);
         }
-        return Ok(Some(if *first == DONT_KNOW { Answer::DontKnow } else { Answer::NotApplicable }));
+        return Ok(Some(if *first == DONT_KNOW {
+            Answer::DontKnow
+        } else {
+            Answer::NotApplicable
+        }));
     }
     if given.is_empty() {
-        return if question.required { Err(Problem::Required) } else { Ok(None) };
+        return if question.required {
+            Err(Problem::Required)
+        } else {
+            Ok(None)
+        };
     }
     let code_of = |value: &str| -> Result<OptionCode, Problem> {
         if question.choice_codes().contains(&value) {
@@ -230,11 +293,16 @@ pub fn validate_answer(question: &Question, values: &[String]) -> Result<Option<
             let text = single()?;
             let length = text.chars().count();
             if length > *max_length as usize {
-                return Err(Problem::TooLong { max: *max_length, length });
+                return Err(Problem::TooLong {
+                    max: *max_length,
+                    length,
+                });
             }
             Answer::Text(text.to_owned())
         }
-        QuestionKind::Number { decimals, min, max, .. } => {
+        QuestionKind::Number {
+            decimals, min, max, ..
+        } => {
             let value = parse_number(single()?, *decimals)?;
             if let Some(min) = min
                 && value < *min
@@ -300,7 +368,10 @@ mod tests {
     fn swedish_numbers_parse() {
         assert_eq!(parse_number("1 234,5", 1), Ok(1234.5));
         assert_eq!(parse_number("-3", 0), Ok(-3.0));
-        assert_eq!(parse_number("1,25", 1), Err(Problem::TooManyDecimals { decimals: 1 }));
+        assert_eq!(
+            parse_number("1,25", 1),
+            Err(Problem::TooManyDecimals { decimals: 1 })
+        );
         for bad in ["", "1e5", "abc", "1.", ".5", "NaN", "inf", "--1", "1,2,3"] {
             assert_eq!(parse_number(bad, 2), Err(Problem::NotANumber), "{bad}");
         }

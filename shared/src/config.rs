@@ -6,7 +6,8 @@
 //! | `SVAR_DATA_DIR` | folder of the embedded store | `data` |
 //! | `SVAR_TABLE` | DynamoDB table name | required for `dynamodb` |
 //! | `SVAR_DYNAMODB_ENDPOINT` | DynamoDB endpoint override (DynamoDB Local) | AWS default |
-//! | `SVAR_HASH_KEY` | hex key that credentials are hashed with (32+ bytes) | embedded: made once and kept in the data folder; required for `dynamodb` |
+//! | `SVAR_HASH_KEY` | hex key that credentials are hashed with (32+ bytes) | embedded: made once and kept in the data folder; for `dynamodb` this or `SVAR_HASH_KEY_PARAMETER` |
+//! | `SVAR_HASH_KEY_PARAMETER` | name of an SSM Parameter Store `SecureString` holding that hex key, read (decrypted) once at start; `dynamodb` only, and not together with `SVAR_HASH_KEY` | unset |
 //! | `SVAR_ADDR` | address of the local server | `127.0.0.1:3000` |
 
 use std::env;
@@ -37,8 +38,13 @@ pub enum ConfigError {
 
 #[derive(Debug, Clone)]
 pub enum StoreConfig {
-    Embedded { data_dir: PathBuf },
-    DynamoDb { table: String, endpoint: Option<String> },
+    Embedded {
+        data_dir: PathBuf,
+    },
+    DynamoDb {
+        table: String,
+        endpoint: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +52,9 @@ pub struct Config {
     pub store: StoreConfig,
     /// `None` for the embedded store: then the key kept in the data folder is used.
     pub hash_key: Option<HashKey>,
+    /// The SSM parameter that holds the hash key (in Lambda: never the key itself in an
+    /// environment variable). Read once, in [`Config::open_store`].
+    pub hash_key_parameter: Option<String>,
     pub listen: SocketAddr,
 }
 
@@ -60,9 +69,17 @@ fn var(name: &str) -> Option<String> {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let kind = var("SVAR_STORE").unwrap_or_else(|| if in_lambda() { "dynamodb".into() } else { "embedded".into() });
+        let kind = var("SVAR_STORE").unwrap_or_else(|| {
+            if in_lambda() {
+                "dynamodb".into()
+            } else {
+                "embedded".into()
+            }
+        });
         let store = match kind.as_str() {
-            "embedded" => StoreConfig::Embedded { data_dir: var("SVAR_DATA_DIR").unwrap_or_else(|| "data".into()).into() },
+            "embedded" => StoreConfig::Embedded {
+                data_dir: var("SVAR_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
+            },
             "dynamodb" => StoreConfig::DynamoDb {
                 table: var("SVAR_TABLE").ok_or(ConfigError::Missing("SVAR_TABLE"))?,
                 endpoint: var("SVAR_DYNAMODB_ENDPOINT"),
@@ -74,22 +91,51 @@ impl Config {
                 });
             }
         };
-        let hash_key = var("SVAR_HASH_KEY").map(|hex| parse_hash_key(&hex)).transpose()?;
-        if hash_key.is_none() && matches!(store, StoreConfig::DynamoDb { .. }) {
-            return Err(ConfigError::Missing("SVAR_HASH_KEY"));
+        let hash_key = var("SVAR_HASH_KEY")
+            .map(|hex| parse_hash_key(&hex))
+            .transpose()?;
+        let hash_key_parameter = var("SVAR_HASH_KEY_PARAMETER");
+        match (&store, &hash_key, &hash_key_parameter) {
+            (_, Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "SVAR_HASH_KEY_PARAMETER",
+                    problem: "set either SVAR_HASH_KEY or SVAR_HASH_KEY_PARAMETER, not both".into(),
+                });
+            }
+            (StoreConfig::Embedded { .. }, None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "SVAR_HASH_KEY_PARAMETER",
+                    problem: "is read only with SVAR_STORE=dynamodb".into(),
+                });
+            }
+            (StoreConfig::DynamoDb { .. }, None, None) => {
+                return Err(ConfigError::Missing("SVAR_HASH_KEY"));
+            }
+            _ => {}
         }
         let listen = var("SVAR_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
-            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "SVAR_ADDR", problem: e.to_string() })?;
-        Ok(Self { store, hash_key, listen })
+            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                name: "SVAR_ADDR",
+                problem: e.to_string(),
+            })?;
+        Ok(Self {
+            store,
+            hash_key,
+            hash_key_parameter,
+            listen,
+        })
     }
 
     /// Opens the configured store and returns it with the credential hash key.
     pub async fn open_store(&self) -> Result<(Arc<dyn Store>, HashKey), ConfigError> {
         match &self.store {
             StoreConfig::Embedded { data_dir } => {
-                let io = |source| ConfigError::DataDir { path: data_dir.clone(), source };
+                let io = |source| ConfigError::DataDir {
+                    path: data_dir.clone(),
+                    source,
+                };
                 std::fs::create_dir_all(data_dir).map_err(io)?;
                 let key = match &self.hash_key {
                     Some(key) => key.clone(),
@@ -99,24 +145,73 @@ impl Config {
                 Ok((Arc::new(store), key))
             }
             StoreConfig::DynamoDb { table, endpoint } => {
-                let key = self.hash_key.clone().ok_or(ConfigError::Missing("SVAR_HASH_KEY"))?;
-                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+                // One SDK configuration (region, credentials) for every client; the
+                // endpoint override is DynamoDB's alone.
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .load()
+                    .await;
+                let key = match (&self.hash_key, &self.hash_key_parameter) {
+                    (Some(key), _) => key.clone(),
+                    (None, Some(name)) => hash_key_from_parameter(&sdk, name).await?,
+                    (None, None) => return Err(ConfigError::Missing("SVAR_HASH_KEY")),
+                };
+                let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk);
                 if let Some(endpoint) = endpoint {
-                    loader = loader.endpoint_url(endpoint);
+                    dynamodb = dynamodb.endpoint_url(endpoint);
                 }
-                let client = aws_sdk_dynamodb::Client::new(&loader.load().await);
+                let client = aws_sdk_dynamodb::Client::from_conf(dynamodb.build());
                 Ok((Arc::new(DynamoStore::new(client, table.clone())), key))
             }
         }
     }
 }
 
+/// Reads the hash key from an SSM `SecureString` parameter, decrypted. Called once per
+/// process (a Lambda cold start): one request to SSM. Errors name the parameter, never
+/// its value.
+async fn hash_key_from_parameter(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+) -> Result<HashKey, ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid {
+        name: "SVAR_HASH_KEY_PARAMETER",
+        problem,
+    };
+    let output = aws_sdk_ssm::Client::new(sdk)
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| {
+            invalid(format!(
+                "could not read parameter {name}: {}",
+                aws_sdk_ssm::error::DisplayErrorContext(e)
+            ))
+        })?;
+    let value = output
+        .parameter
+        .and_then(|p| p.value)
+        .ok_or_else(|| invalid(format!("parameter {name} has no value")))?;
+    parse_hash_key(&value).map_err(|_| {
+        invalid(format!(
+            "parameter {name} is not a hex key of at least 32 bytes"
+        ))
+    })
+}
+
 fn parse_hash_key(hex: &str) -> Result<HashKey, ConfigError> {
     let bytes = data_encoding::HEXLOWER_PERMISSIVE
         .decode(hex.trim().as_bytes())
-        .map_err(|e| ConfigError::Invalid { name: "SVAR_HASH_KEY", problem: e.to_string() })?;
+        .map_err(|e| ConfigError::Invalid {
+            name: "SVAR_HASH_KEY",
+            problem: e.to_string(),
+        })?;
     if bytes.len() < 32 {
-        return Err(ConfigError::Invalid { name: "SVAR_HASH_KEY", problem: "must be at least 32 bytes (64 hex digits)".into() });
+        return Err(ConfigError::Invalid {
+            name: "SVAR_HASH_KEY",
+            problem: "must be at least 32 bytes (64 hex digits)".into(),
+        });
     }
     Ok(HashKey::new(bytes))
 }
@@ -126,7 +221,10 @@ fn parse_hash_key(hex: &str) -> Result<HashKey, ConfigError> {
 fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
     match std::fs::read(path) {
         Ok(bytes) if bytes.len() >= 32 => Ok(HashKey::new(bytes)),
-        Ok(_) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "hash.key is shorter than 32 bytes")),
+        Ok(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "hash.key is shorter than 32 bytes",
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = HashKey::generate();
             std::fs::write(path, key.as_bytes())?;

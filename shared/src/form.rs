@@ -61,7 +61,11 @@ pub fn decode_page_form(body: &[u8]) -> PageForm {
         problems: Vec::new(),
     };
     let mut invalid_utf8 = false;
-    for (count, pair) in body.split(|b| *b == b'&').filter(|p| !p.is_empty()).enumerate() {
+    for (count, pair) in body
+        .split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
         if count == MAX_FIELDS {
             form.problems.push(FormProblem::TooManyFields);
             break;
@@ -99,7 +103,10 @@ pub fn decode_page_form(body: &[u8]) -> PageForm {
 }
 
 fn decode_component(raw: &[u8], invalid_utf8: &mut bool) -> String {
-    let with_spaces: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let with_spaces: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     let bytes: Vec<u8> = percent_decode(&with_spaces).collect();
     match String::from_utf8(bytes) {
         // Browsers send line breaks as CRLF; store them as LF.
@@ -123,7 +130,9 @@ pub fn decode_code_form(body: &[u8]) -> (String, Lang) {
         };
         match decode_component(name, &mut invalid_utf8).as_str() {
             "kod" => code = decode_component(value, &mut invalid_utf8),
-            FIELD_LANG => lang = Lang::from_param(Some(decode_component(value, &mut invalid_utf8).as_str())),
+            FIELD_LANG => {
+                lang = Lang::from_param(Some(decode_component(value, &mut invalid_utf8).as_str()))
+            }
             _ => {}
         }
     }
@@ -146,7 +155,8 @@ mod tests {
 
     #[test]
     fn a_page_decodes_with_repeated_names() {
-        let form = decode_page_form(b"_section=2&_action=next&_lang=en&q=a&q=b&t=hej+d%C3%A5%0D%0Aja");
+        let form =
+            decode_page_form(b"_section=2&_action=next&_lang=en&q=a&q=b&t=hej+d%C3%A5%0D%0Aja");
         assert_eq!(form.section, Some(2));
         assert_eq!(form.action, Some(PageAction::Next));
         assert_eq!(form.lang, Lang::En);
@@ -162,4 +172,3 @@ mod tests {
         assert!(form.answers["t"][0].ends_with("abc"));
     }
 }
-

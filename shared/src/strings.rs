@@ -73,7 +73,11 @@ pub const SV: UiText = UiText {
     max_characters: |max| format!("Högst {max} tecken."),
     error_title_prefix: "Fel: ",
     error_summary_title: |n| {
-        if n == 1 { "Det finns ett fel att rätta".to_owned() } else { format!("Det finns {n} fel att rätta") }
+        if n == 1 {
+            "Det finns ett fel att rätta".to_owned()
+        } else {
+            format!("Det finns {n} fel att rätta")
+        }
     },
     saved_note: "Dina svar sparas när du går vidare. Du kan stänga sidan och öppna länken igen senare.",
     thanks_title: "Tack för dina svar",
@@ -122,7 +126,11 @@ pub const EN: UiText = UiText {
     max_characters: |max| format!("At most {max} characters."),
     error_title_prefix: "Error: ",
     error_summary_title: |n| {
-        if n == 1 { "There is one problem to fix".to_owned() } else { format!("There are {n} problems to fix") }
+        if n == 1 {
+            "There is one problem to fix".to_owned()
+        } else {
+            format!("There are {n} problems to fix")
+        }
     },
     saved_note: "Your answers are saved when you move on. You can close the page and open the link again later.",
     thanks_title: "Thank you for your answers",
@@ -184,22 +192,44 @@ pub fn problem_message(problem: &Problem, whole_text: Option<&str>, lang: Lang) 
         }
         (Lang::Sv, Problem::NotANumber) => "Skriv ett tal med siffror, till exempel 12.".into(),
         (Lang::En, Problem::NotANumber) => "Write a number in digits, for example 12.".into(),
-        (Lang::Sv, Problem::TooManyDecimals { decimals: 0 }) => "Skriv ett heltal, utan decimaler.".into(),
-        (Lang::En, Problem::TooManyDecimals { decimals: 0 }) => "Write a whole number, without decimals.".into(),
-        (Lang::Sv, Problem::TooManyDecimals { decimals }) => format!("Skriv högst {decimals} decimaler."),
-        (Lang::En, Problem::TooManyDecimals { decimals }) => format!("Write at most {decimals} decimals."),
-        (Lang::Sv, Problem::BelowMin { min }) => format!("Talet får inte vara mindre än {}.", n(*min)),
-        (Lang::En, Problem::BelowMin { min }) => format!("The number cannot be less than {}.", n(*min)),
-        (Lang::Sv, Problem::AboveMax { max }) => format!("Talet får inte vara större än {}.", n(*max)),
-        (Lang::En, Problem::AboveMax { max }) => format!("The number cannot be more than {}.", n(*max)),
+        (Lang::Sv, Problem::TooManyDecimals { decimals: 0 }) => {
+            "Skriv ett heltal, utan decimaler.".into()
+        }
+        (Lang::En, Problem::TooManyDecimals { decimals: 0 }) => {
+            "Write a whole number, without decimals.".into()
+        }
+        (Lang::Sv, Problem::TooManyDecimals { decimals }) => {
+            format!("Skriv högst {decimals} decimaler.")
+        }
+        (Lang::En, Problem::TooManyDecimals { decimals }) => {
+            format!("Write at most {decimals} decimals.")
+        }
+        (Lang::Sv, Problem::BelowMin { min }) => {
+            format!("Talet får inte vara mindre än {}.", n(*min))
+        }
+        (Lang::En, Problem::BelowMin { min }) => {
+            format!("The number cannot be less than {}.", n(*min))
+        }
+        (Lang::Sv, Problem::AboveMax { max }) => {
+            format!("Talet får inte vara större än {}.", n(*max))
+        }
+        (Lang::En, Problem::AboveMax { max }) => {
+            format!("The number cannot be more than {}.", n(*max))
+        }
         (Lang::Sv, Problem::NotAMonth) => "Skriv år och månad som 2026-03.".into(),
         (Lang::En, Problem::NotAMonth) => "Write year and month as 2026-03.".into(),
-        (Lang::Sv, Problem::SpecialAndValue) => "Ge antingen ett svar eller välj Vet ej / Ej aktuellt, inte båda.".into(),
+        (Lang::Sv, Problem::SpecialAndValue) => {
+            "Ge antingen ett svar eller välj Vet ej / Ej aktuellt, inte båda.".into()
+        }
         (Lang::En, Problem::SpecialAndValue) => {
             "Either give an answer or choose Don't know / Not applicable, not both.".into()
         }
-        (Lang::Sv, Problem::PartExceedsWhole { .. }) => format!("Talet kan inte vara större än totalen ({whole})."),
-        (Lang::En, Problem::PartExceedsWhole { .. }) => format!("The number cannot be larger than the total ({whole})."),
+        (Lang::Sv, Problem::PartExceedsWhole { .. }) => {
+            format!("Talet kan inte vara större än totalen ({whole}).")
+        }
+        (Lang::En, Problem::PartExceedsWhole { .. }) => {
+            format!("The number cannot be larger than the total ({whole}).")
+        }
         (Lang::Sv, Problem::PartsExceedWhole { sum, total, .. }) => format!(
             "Delarna blir tillsammans {}, vilket är mer än totalen {} ({whole}).",
             n(*sum),

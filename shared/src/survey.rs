@@ -6,7 +6,9 @@ use std::sync::{Arc, RwLock};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::answers::{FieldError, resume_section, validate_all, validate_section, visible_sections};
+use crate::answers::{
+    FieldError, resume_section, validate_all, validate_section, visible_sections,
+};
 use crate::domain::*;
 use crate::form::{FormProblem, PageAction, PageForm};
 use crate::questionnaire::{MAX_TEXT_LENGTH, Questionnaire};
@@ -62,14 +64,19 @@ pub enum Outcome {
     /// Show a page (with errors: status 422).
     Page(Box<PageState>),
     /// The page was saved: go to page `position` (1-based) with a fresh GET.
-    Redirect { position: usize },
-    Thanks { questionnaire: Arc<Questionnaire> },
+    Redirect {
+        position: usize,
+    },
+    Thanks {
+        questionnaire: Arc<Questionnaire>,
+    },
     AlreadyAnswered,
     NotFound,
 }
 
 /// An invitation that can be answered, with its questionnaire and saved answers.
 struct Open {
+    credential_hash: CredentialHash,
     invitation: Invitation,
     questionnaire: Arc<Questionnaire>,
     answers: RawAnswers,
@@ -89,7 +96,11 @@ pub struct SurveyService {
 
 impl SurveyService {
     pub fn new(store: Arc<dyn Store>, hash_key: HashKey) -> Self {
-        Self { store, hash_key, questionnaires: RwLock::new(HashMap::new()) }
+        Self {
+            store,
+            hash_key,
+            questionnaires: RwLock::new(HashMap::new()),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -103,19 +114,32 @@ impl SurveyService {
     /// Whether a typed short code opens an invitation (answered or not): the code page
     /// then sends the respondent on, and otherwise says the code is unknown.
     pub async fn code_exists(&self, code: &Credential) -> Result<bool, SurveyError> {
-        let found = self.store.invitation_by_credential(&code.hash(&self.hash_key)).await?;
+        let found = self
+            .store
+            .invitation_by_credential(&code.hash(&self.hash_key))
+            .await?;
         Ok(found.is_some_and(|invitation| invitation.expires_at > OffsetDateTime::now_utc()))
     }
 
-    async fn questionnaire(&self, reference: &QuestionnaireRef) -> Result<Arc<Questionnaire>, SurveyError> {
-        if let Some(found) = self.questionnaires.read().ok().and_then(|cache| cache.get(reference).cloned()) {
+    async fn questionnaire(
+        &self,
+        reference: &QuestionnaireRef,
+    ) -> Result<Arc<Questionnaire>, SurveyError> {
+        if let Some(found) = self
+            .questionnaires
+            .read()
+            .ok()
+            .and_then(|cache| cache.get(reference).cloned())
+        {
             return Ok(found);
         }
         let loaded = self
             .store
             .questionnaire(&reference.id, reference.version)
             .await?
-            .ok_or_else(|| SurveyError::QuestionnaireMissing(reference.id.to_string(), reference.version))?;
+            .ok_or_else(|| {
+                SurveyError::QuestionnaireMissing(reference.id.to_string(), reference.version)
+            })?;
         let loaded = Arc::new(loaded);
         if let Ok(mut cache) = self.questionnaires.write() {
             cache.insert(reference.clone(), Arc::clone(&loaded));
@@ -127,7 +151,11 @@ impl SurveyService {
         let Some(credential) = Credential::from_path(path_segment) else {
             return Ok(Opened::Done(Outcome::NotFound));
         };
-        let found = self.store.invitation_by_credential(&credential.hash(&self.hash_key)).await?;
+        let credential_hash = credential.hash(&self.hash_key);
+        let found = self
+            .store
+            .invitation_by_credential(&credential_hash)
+            .await?;
         let Some(invitation) = found.filter(|i| i.expires_at > now) else {
             return Ok(Opened::Done(Outcome::NotFound));
         };
@@ -141,7 +169,12 @@ impl SurveyService {
             .await?
             .map(|d| d.answers)
             .unwrap_or_default();
-        Ok(Opened::Ready(Open { invitation, questionnaire, answers }))
+        Ok(Opened::Ready(Open {
+            credential_hash,
+            invitation,
+            questionnaire,
+            answers,
+        }))
     }
 
     /// `GET /s/{token}?del=N`: page N (1-based among the shown pages), or where the
@@ -161,7 +194,13 @@ impl SurveyService {
             .and_then(|p| p.checked_sub(1))
             .and_then(|i| visible.get(i).copied())
             .unwrap_or_else(|| resume_section(&open.questionnaire, &open.answers));
-        Ok(page(open.questionnaire, section, open.answers, Vec::new(), Vec::new()))
+        Ok(page(
+            open.questionnaire,
+            section,
+            open.answers,
+            Vec::new(),
+            Vec::new(),
+        ))
     }
 
     /// `POST /s/{token}`: saves the page and moves Back or Next, or sends the response.
@@ -171,7 +210,12 @@ impl SurveyService {
         form: PageForm,
         now: OffsetDateTime,
     ) -> Result<Outcome, SurveyError> {
-        let Open { invitation, questionnaire, mut answers } = match self.open(path_segment, now).await? {
+        let Open {
+            credential_hash,
+            invitation,
+            questionnaire,
+            mut answers,
+        } = match self.open(path_segment, now).await? {
             Opened::Ready(open) => open,
             Opened::Done(outcome) => return Ok(outcome),
         };
@@ -190,11 +234,17 @@ impl SurveyService {
         let mut problems = form.problems;
         for name in form.answers.keys() {
             if !section.questions.iter().any(|q| q.id.as_str() == name) {
-                problems.push(FormProblem::UnknownField(name.chars().take(MAX_ECHOED_NAME).collect()));
+                problems.push(FormProblem::UnknownField(
+                    name.chars().take(MAX_ECHOED_NAME).collect(),
+                ));
             }
         }
         for question in &section.questions {
-            let mut values = form.answers.get(question.id.as_str()).cloned().unwrap_or_default();
+            let mut values = form
+                .answers
+                .get(question.id.as_str())
+                .cloned()
+                .unwrap_or_default();
             // Bounded so a draft stays small whatever is posted; validation reports the length.
             values.truncate(question.choice_codes().len() + 2);
             for value in &mut values {
@@ -207,11 +257,19 @@ impl SurveyService {
 
         if !problems.is_empty() {
             // The form itself is suspect: show it again as typed, save nothing.
-            let errors = validate_section(&questionnaire, section, &answers).err().unwrap_or_default();
+            let errors = validate_section(&questionnaire, section, &answers)
+                .err()
+                .unwrap_or_default();
             return Ok(page(questionnaire, index, answers, errors, problems));
         }
         let Some(action) = form.action else {
-            return Ok(page(questionnaire, index, answers, Vec::new(), vec![FormProblem::BadAction]));
+            return Ok(page(
+                questionnaire,
+                index,
+                answers,
+                Vec::new(),
+                vec![FormProblem::BadAction],
+            ));
         };
 
         let visible = visible_sections(&questionnaire, &answers);
@@ -219,14 +277,18 @@ impl SurveyService {
         match action {
             PageAction::Back => {
                 self.save_draft(&invitation, &answers, now).await?;
-                Ok(Outcome::Redirect { position: place.max(1) })
+                Ok(Outcome::Redirect {
+                    position: place.max(1),
+                })
             }
             PageAction::Next => {
                 let result = validate_section(&questionnaire, section, &answers);
                 self.save_draft(&invitation, &answers, now).await?;
                 match result {
                     Err(errors) => Ok(page(questionnaire, index, answers, errors, Vec::new())),
-                    Ok(_) => Ok(Outcome::Redirect { position: (place + 2).min(visible.len()) }),
+                    Ok(_) => Ok(Outcome::Redirect {
+                        position: (place + 2).min(visible.len()),
+                    }),
                 }
             }
             PageAction::Send => {
@@ -236,6 +298,15 @@ impl SurveyService {
                 }
                 match validate_all(&questionnaire, &answers) {
                     Err((first, errors)) => {
+                        // A concurrent send may have just stored the response and deleted the
+                        // draft this request read; then the truthful answer is "already answered".
+                        let current = self
+                            .store
+                            .invitation_by_credential(&credential_hash)
+                            .await?;
+                        if current.is_none_or(|i| i.status == InvitationStatus::Answered) {
+                            return Ok(Outcome::AlreadyAnswered);
+                        }
                         self.save_draft(&invitation, &answers, now).await?;
                         Ok(page(questionnaire, first, answers, errors, Vec::new()))
                     }
@@ -248,7 +319,11 @@ impl SurveyService {
                             submitted_on: now.date(),
                             answers: valid,
                         };
-                        match self.store.submit_response(&invitation.id, &response).await? {
+                        match self
+                            .store
+                            .submit_response(&invitation.id, &response)
+                            .await?
+                        {
                             SubmitOutcome::Stored => Ok(Outcome::Thanks { questionnaire }),
                             SubmitOutcome::AlreadyAnswered => Ok(Outcome::AlreadyAnswered),
                         }
@@ -258,7 +333,12 @@ impl SurveyService {
         }
     }
 
-    async fn save_draft(&self, invitation: &Invitation, answers: &RawAnswers, now: OffsetDateTime) -> Result<(), SurveyError> {
+    async fn save_draft(
+        &self,
+        invitation: &Invitation,
+        answers: &RawAnswers,
+        now: OffsetDateTime,
+    ) -> Result<(), SurveyError> {
         let draft = Draft {
             answers: answers.clone(),
             expires_at: (now + DRAFT_LIFETIME).min(invitation.expires_at),
@@ -276,7 +356,10 @@ fn page(
     form_problems: Vec<FormProblem>,
 ) -> Outcome {
     let visible = visible_sections(&questionnaire, &answers);
-    let position = visible.iter().position(|s| *s == section).map_or(1, |p| p + 1);
+    let position = visible
+        .iter()
+        .position(|s| *s == section)
+        .map_or(1, |p| p + 1);
     Outcome::Page(Box::new(PageState {
         total: visible.len().max(position),
         questionnaire,

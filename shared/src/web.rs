@@ -34,14 +34,27 @@ pub enum AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, lang, title, body) = match &self {
-            AppError::NotFound(lang) => (StatusCode::NOT_FOUND, *lang, ui(*lang).not_found_title, ui(*lang).not_found_body),
-            AppError::PayloadTooLarge(lang) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, *lang, ui(*lang).too_large_title, ui(*lang).too_large_body)
-            }
+            AppError::NotFound(lang) => (
+                StatusCode::NOT_FOUND,
+                *lang,
+                ui(*lang).not_found_title,
+                ui(*lang).not_found_body,
+            ),
+            AppError::PayloadTooLarge(lang) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                *lang,
+                ui(*lang).too_large_title,
+                ui(*lang).too_large_body,
+            ),
             AppError::Survey(_) | AppError::Store(_) => {
                 // The full chain goes to the log; the page says only that it is our fault.
                 tracing::error!(error = %error_chain(&self), "request failed");
-                (StatusCode::SERVICE_UNAVAILABLE, Lang::Sv, ui(Lang::Sv).unavailable_title, ui(Lang::Sv).unavailable_body)
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Lang::Sv,
+                    ui(Lang::Sv).unavailable_title,
+                    ui(Lang::Sv).unavailable_body,
+                )
             }
         };
         let switch = format!("?lang={}", lang.other().code());
@@ -97,7 +110,10 @@ pub fn with_common_layers(router: Router) -> Router {
         .layer(middleware::from_fn(log_request));
     for (name, value) in headers {
         // `if_not_present` lets a route (the stylesheet) set its own caching.
-        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     router
 }

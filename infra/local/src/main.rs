@@ -1,7 +1,7 @@
 //! `cargo run`: every Svar function on one local port, with the embedded store.
 //!
-//! At start it checks and publishes the built-in questionnaires (a broken definition
-//! stops it), makes sure the demo municipality and its rounds exist, issues fresh demo
+//! At start it checks and publishes the built-in questionnaires and any in
+//! `SVAR_QUESTIONNAIRES_DIR` (a broken definition stops it, naming file and question), makes sure the demo municipality and its rounds exist, issues fresh demo
 //! invitations and prints their links and codes. Data lives in `SVAR_DATA_DIR`
 //! (default `data/`) and survives restarts; only hashes of links and codes are stored,
 //! so earlier links cannot be printed again and each start issues new ones.
@@ -21,9 +21,24 @@ use time::{Duration, OffsetDateTime};
 
 /// Demo rounds: fixed ids so a restart finds the same rounds, and how many links each gets.
 const DEMO_ROUNDS: [(&str, &str, &str, usize); 3] = [
-    ("00000000-0000-4000-8000-000000000001", "patientupplevelse", "Patientenkät (demo)", 3),
-    ("00000000-0000-4000-8000-000000000002", "civilsamhalle", "Kartläggning civilsamhälle (demo)", 1),
-    ("00000000-0000-4000-8000-000000000003", "nyckeltal", "Nyckeltal (demo)", 1),
+    (
+        "00000000-0000-4000-8000-000000000001",
+        "patientupplevelse",
+        "Patientenkät (demo)",
+        3,
+    ),
+    (
+        "00000000-0000-4000-8000-000000000002",
+        "civilsamhalle",
+        "Kartläggning civilsamhälle (demo)",
+        1,
+    ),
+    (
+        "00000000-0000-4000-8000-000000000003",
+        "nyckeltal",
+        "Nyckeltal (demo)",
+        1,
+    ),
 ];
 
 const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
@@ -47,7 +62,10 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn Error>> {
     let config = Config::from_env()?;
-    let questionnaires = questionnaire::builtin()?;
+    let mut questionnaires = questionnaire::builtin()?;
+    if let Some(dir) = std::env::var_os("SVAR_QUESTIONNAIRES_DIR") {
+        questionnaires.extend(questionnaire::load_dir(std::path::Path::new(&dir))?);
+    }
     let (store, hash_key) = config.open_store().await?;
     for questionnaire in &questionnaires {
         store.publish_questionnaire(questionnaire).await?;
@@ -63,14 +81,21 @@ async fn run() -> Result<(), Box<dyn Error>> {
         for _ in 0..links {
             let expires_at = OffsetDateTime::now_utc() + DEMO_INVITATION_LIFETIME;
             let issued = issue_invitation(&*store, &hash_key, &round, expires_at).await?;
-            println!("  Länk: {base}/s/{}   Kod: {}", issued.link.path_segment(), issued.code.reveal());
+            println!(
+                "  Länk: {base}/s/{}   Kod: {}",
+                issued.link.path_segment(),
+                issued.code.reveal()
+            );
         }
     }
     println!("\nSvara med kod: {base}/kod\n");
 
     let survey = Arc::new(SurveyService::new(store, hash_key));
-    let app = web::with_common_layers(svar_respond::routes(survey).fallback(svar_respond::not_found));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    let app =
+        web::with_common_layers(svar_respond::routes(survey).fallback(svar_respond::not_found));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -82,7 +107,10 @@ async fn demo_round(
     questionnaire_id: &str,
     name: &str,
 ) -> Result<Round, Box<dyn Error>> {
-    let municipality = Municipality { id: Slug::parse("demo")?, name: "Demokommunen".into() };
+    let municipality = Municipality {
+        id: Slug::parse("demo")?,
+        name: "Demokommunen".into(),
+    };
     store.put_municipality(&municipality).await?;
     let questionnaire = questionnaires
         .iter()
@@ -96,7 +124,10 @@ async fn demo_round(
                 id: round_id,
                 municipality: municipality.id,
                 name: name.into(),
-                questionnaire: QuestionnaireRef { id: questionnaire.id.clone(), version: questionnaire.version },
+                questionnaire: QuestionnaireRef {
+                    id: questionnaire.id.clone(),
+                    version: questionnaire.version,
+                },
             };
             store.create_round(&round).await?;
             round

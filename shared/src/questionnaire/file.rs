@@ -190,8 +190,19 @@ pub fn parse_definition(file: &str, source: &str) -> Result<Questionnaire, Defin
     let raw: RawQuestionnaire = toml::from_str(source).map_err(|e| DefinitionError {
         problems: vec![DefinitionProblem {
             file: file.to_owned(),
-            place: String::new(),
-            problem: e.to_string().trim().replace('\n', " "),
+            place: e
+                .span()
+                .map(|span| place_at(source, span.start))
+                .unwrap_or_default(),
+            problem: match e.span() {
+                Some(span) => {
+                    let before = &source[..span.start.min(source.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |at| at + 1) + 1;
+                    format!("line {line}, column {column}: {}", e.message().trim())
+                }
+                None => e.message().trim().to_owned(),
+            },
         }],
     })?;
     let mut checker = Checker {
@@ -207,12 +218,41 @@ pub fn parse_definition(file: &str, source: &str) -> Result<Questionnaire, Defin
     }
 }
 
+/// The question, section or scale that the text at `offset` belongs to, found from the
+/// nearest table header before it, so TOML-level errors name their place too.
+fn place_at(source: &str, offset: usize) -> String {
+    let before = &source[..offset.min(source.len())];
+    let headers = [
+        ("[[sections.questions]]", "question"),
+        ("[[sections]]", "section"),
+        ("[[checks]]", "check"),
+    ];
+    let Some((start, kind)) = headers
+        .iter()
+        .filter_map(|(header, kind)| before.rfind(header).map(|at| (at, *kind)))
+        .max_by_key(|(at, _)| *at)
+    else {
+        return String::new();
+    };
+    let id = source[start..].lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        (key.trim() == "id").then(|| value.trim().trim_matches('"').to_owned())
+    });
+    match id {
+        Some(id) => format!("{kind} '{id}'"),
+        None => kind.to_owned(),
+    }
+}
+
 fn check(c: &mut Checker<'_>, raw: RawQuestionnaire) -> Option<Questionnaire> {
     let id = c.slug("", &raw.id);
     if raw.version == 0 {
         c.report("", "version must be 1 or higher");
     }
     c.text("", "title", &raw.title);
+    if let Some(intro) = &raw.intro {
+        c.text("", "intro", intro);
+    }
 
     let mut scales: HashMap<String, Vec<ChoiceOption>> = HashMap::new();
     for (name, scale) in &raw.scales {
@@ -229,6 +269,7 @@ fn check(c: &mut Checker<'_>, raw: RawQuestionnaire) -> Option<Questionnaire> {
         c.report("", "the questionnaire has no sections");
     }
     let mut seen_sections = HashSet::new();
+    let mut seen_questions = HashSet::new();
     let mut earlier: HashMap<String, Earlier> = HashMap::new();
     let mut sections = Vec::new();
     for (index, raw_section) in raw.sections.into_iter().enumerate() {
@@ -238,6 +279,9 @@ fn check(c: &mut Checker<'_>, raw: RawQuestionnaire) -> Option<Questionnaire> {
             c.report(&place, "duplicate section id");
         }
         c.text(&place, "title", &raw_section.title);
+        if let Some(intro) = &raw_section.intro {
+            c.text(&place, "intro", intro);
+        }
         if raw_section.questions.is_empty() {
             c.report(&place, "the section has no questions");
         }
@@ -248,15 +292,16 @@ fn check(c: &mut Checker<'_>, raw: RawQuestionnaire) -> Option<Questionnaire> {
         let mut questions = Vec::new();
         for raw_question in raw_section.questions {
             let qplace = format!("question '{}'", raw_question.id);
+            // Counted before the question's own checks, so a broken first use still counts.
+            if !seen_questions.insert(raw_question.id.clone()) {
+                c.report(&qplace, "duplicate question id");
+            }
             let show_if = raw_question
                 .show_if
                 .as_ref()
                 .and_then(|cond| check_condition(c, &qplace, cond, index, &earlier));
             let question = check_question(c, &qplace, raw_question, &scales, show_if);
             if let Some(question) = question {
-                if earlier.contains_key(question.id.as_str()) {
-                    c.report(&qplace, "duplicate question id");
-                }
                 earlier.insert(
                     question.id.to_string(),
                     Earlier {
@@ -402,6 +447,12 @@ fn check_question(
 ) -> Option<Question> {
     let id = c.slug(place, &raw.id);
     c.text(place, "text", &raw.text);
+    if let Some(help) = &raw.help {
+        c.text(place, "help", help);
+    }
+    if let Some(unit) = &raw.unit {
+        c.text(place, "unit", unit);
+    }
     let not_for = |c: &mut Checker<'_>, set: bool, field: &str| {
         if set {
             c.report(
@@ -559,8 +610,32 @@ fn check_consistency(
     if raw.parts.is_empty() {
         c.report(&place, "parts_within_whole needs at least one part");
     }
+    if raw.parts.contains(&raw.whole) {
+        c.report(
+            &place,
+            format!("'{}' is listed as a part of itself", raw.whole),
+        );
+    }
+    let mut seen = HashSet::new();
+    for part in &raw.parts {
+        if !seen.insert(part) {
+            c.report(&place, format!("part '{part}' is listed twice"));
+        }
+    }
     if c.problems.len() != before {
         return None;
+    }
+    let section_of = |id: &str| {
+        sections
+            .iter()
+            .position(|s| s.questions.iter().any(|q| q.id.as_str() == id))
+    };
+    let whole_section = section_of(&raw.whole);
+    if raw.parts.iter().any(|p| section_of(p) != whole_section) {
+        c.report(
+            &place,
+            "the whole and its parts must be on the same page, where the check is made",
+        );
     }
     Some(ConsistencyCheck::PartsWithinWhole {
         whole: Slug::parse(&raw.whole).ok()?,

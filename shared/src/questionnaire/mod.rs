@@ -44,3 +44,44 @@ pub fn builtin() -> Result<Vec<Questionnaire>, DefinitionError> {
         Err(DefinitionError { problems })
     }
 }
+
+/// Parses and checks every `*.toml` file in a folder (in name order), for questionnaires
+/// kept outside the binary. All problems of all files are reported together.
+pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Questionnaire>, DefinitionError> {
+    let unreadable = |problem: String| DefinitionError {
+        problems: vec![DefinitionProblem {
+            file: dir.display().to_string(),
+            place: String::new(),
+            problem,
+        }],
+    };
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| unreadable(format!("cannot read the folder: {e}")))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    let mut all = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let file = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(source) => match parse_definition(&file, &source) {
+                Ok(q) => all.push(q),
+                Err(e) => problems.extend(e.problems),
+            },
+            Err(e) => problems.push(DefinitionProblem {
+                file,
+                place: String::new(),
+                problem: format!("cannot read the file: {e}"),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(all)
+    } else {
+        Err(DefinitionError { problems })
+    }
+}

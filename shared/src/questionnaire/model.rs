@@ -8,7 +8,7 @@ use std::fmt;
 use crate::text::Localized;
 
 /// A short machine name: lowercase ASCII letters, digits and `_`, 1 to 40 characters,
-/// starting with a letter. Used for questionnaire, section and question ids and option codes.
+/// starting with a letter or digit (scale codes are `1` to `5`). Used for questionnaire, section and question ids and option codes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Slug(String);

@@ -62,16 +62,19 @@ fn field_id(question: &Question) -> String {
 /// The id of the element the error summary links to: the first input of the question.
 fn first_input_id(question: &Question) -> String {
     match question.kind {
-        QuestionKind::Text { .. } | QuestionKind::Number { .. } | QuestionKind::Month => field_id(question),
+        QuestionKind::Text { .. } | QuestionKind::Number { .. } | QuestionKind::Month => {
+            field_id(question)
+        }
         _ => format!("{}-0", field_id(question)),
     }
 }
 
 fn message_for(questionnaire: &Questionnaire, error: &FieldError, lang: Lang) -> String {
     let whole = match &error.problem {
-        crate::answers::Problem::PartExceedsWhole { whole } | crate::answers::Problem::PartsExceedWhole { whole, .. } => {
-            questionnaire.question(whole.as_str()).map(|q| q.text.text(lang).to_owned())
-        }
+        crate::answers::Problem::PartExceedsWhole { whole }
+        | crate::answers::Problem::PartsExceedWhole { whole, .. } => questionnaire
+            .question(whole.as_str())
+            .map(|q| q.text.text(lang).to_owned()),
         _ => None,
     };
     problem_message(&error.problem, whole.as_deref(), lang)
@@ -141,9 +144,19 @@ pub fn survey_page(state: &PageState, lang: Lang) -> Markup {
     layout(lang, &page_title, &switch, content)
 }
 
-fn question_field(questionnaire: &Questionnaire, question: &Question, state: &PageState, lang: Lang, text: &UiText) -> Markup {
+fn question_field(
+    questionnaire: &Questionnaire,
+    question: &Question,
+    state: &PageState,
+    lang: Lang,
+    text: &UiText,
+) -> Markup {
     let id = field_id(question);
-    let values: &[String] = state.answers.get(question.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+    let values: &[String] = state
+        .answers
+        .get(question.id.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let error = state
         .errors
         .iter()
@@ -153,7 +166,10 @@ fn question_field(questionnaire: &Questionnaire, question: &Question, state: &Pa
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let hint = match &question.kind {
-        QuestionKind::MultipleChoice { max_choices: Some(max), .. } => Some((text.choose_at_most)(*max)),
+        QuestionKind::MultipleChoice {
+            max_choices: Some(max),
+            ..
+        } => Some((text.choose_at_most)(*max)),
         QuestionKind::Number { decimals, .. } => Some((text.number_hint)(*decimals)),
         QuestionKind::Month => Some(text.month_hint.to_owned()),
         QuestionKind::Text { max_length, .. } => Some((text.max_characters)(*max_length)),
@@ -168,7 +184,11 @@ fn question_field(questionnaire: &Questionnaire, question: &Question, state: &Pa
     .flatten()
     .collect();
     let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
-    let requirement = if question.required { text.required } else { text.optional };
+    let requirement = if question.required {
+        text.required
+    } else {
+        text.optional
+    };
     let label_content = html! {
         (localized(&question.text, lang))
         " " span.hint-inline { "(" (requirement) ")" }
@@ -184,7 +204,11 @@ fn question_field(questionnaire: &Questionnaire, question: &Question, state: &Pa
             p.error-message #(error_id) { span.visually-hidden { (text.error_title_prefix) } (message) }
         }
     };
-    let class = if error.is_some() { "question has-error" } else { "question" };
+    let class = if error.is_some() {
+        "question has-error"
+    } else {
+        "question"
+    };
     match &question.kind {
         QuestionKind::SingleChoice { options } => {
             let choices = options_with_specials(options, question, lang, text);
@@ -217,7 +241,11 @@ fn question_field(questionnaire: &Questionnaire, question: &Question, state: &Pa
             }
         }
         QuestionKind::Text { multiline, .. } => {
-            let typed = values.iter().find(|v| !is_special(v)).map(String::as_str).unwrap_or("");
+            let typed = values
+                .iter()
+                .find(|v| !is_special(v))
+                .map(String::as_str)
+                .unwrap_or("");
             html! {
                 div class=(class) {
                     label for=(id) { (label_content) }
@@ -234,7 +262,11 @@ fn question_field(questionnaire: &Questionnaire, question: &Question, state: &Pa
             }
         }
         QuestionKind::Number { unit, .. } => {
-            let typed = values.iter().find(|v| !is_special(v)).map(String::as_str).unwrap_or("");
+            let typed = values
+                .iter()
+                .find(|v| !is_special(v))
+                .map(String::as_str)
+                .unwrap_or("");
             html! {
                 div class=(class) {
                     label for=(id) { (label_content) }
@@ -249,7 +281,11 @@ fn question_field(questionnaire: &Questionnaire, question: &Question, state: &Pa
             }
         }
         QuestionKind::Month => {
-            let typed = values.iter().find(|v| !is_special(v)).map(String::as_str).unwrap_or("");
+            let typed = values
+                .iter()
+                .find(|v| !is_special(v))
+                .map(String::as_str)
+                .unwrap_or("");
             html! {
                 div class=(class) {
                     label for=(id) { (label_content) }
@@ -277,18 +313,35 @@ struct Choice {
 fn specials(question: &Question, text: &UiText) -> Vec<Choice> {
     let mut choices = Vec::new();
     if question.dont_know {
-        choices.push(Choice { code: DONT_KNOW.into(), label: html! { (text.dont_know) }, special: true });
+        choices.push(Choice {
+            code: DONT_KNOW.into(),
+            label: html! { (text.dont_know) },
+            special: true,
+        });
     }
     if question.not_applicable {
-        choices.push(Choice { code: NOT_APPLICABLE.into(), label: html! { (text.not_applicable) }, special: true });
+        choices.push(Choice {
+            code: NOT_APPLICABLE.into(),
+            label: html! { (text.not_applicable) },
+            special: true,
+        });
     }
     choices
 }
 
-fn options_with_specials(options: &[ChoiceOption], question: &Question, lang: Lang, text: &UiText) -> Vec<Choice> {
+fn options_with_specials(
+    options: &[ChoiceOption],
+    question: &Question,
+    lang: Lang,
+    text: &UiText,
+) -> Vec<Choice> {
     options
         .iter()
-        .map(|o| Choice { code: o.code.to_string(), label: localized(&o.label, lang), special: false })
+        .map(|o| Choice {
+            code: o.code.to_string(),
+            label: localized(&o.label, lang),
+            special: false,
+        })
         .chain(specials(question, text))
         .collect()
 }
@@ -296,12 +349,22 @@ fn options_with_specials(options: &[ChoiceOption], question: &Question, lang: La
 fn yes_no_with_specials(question: &Question, text: &UiText) -> Vec<Choice> {
     [(YES, text.yes), (NO, text.no)]
         .into_iter()
-        .map(|(code, label)| Choice { code: code.into(), label: html! { (label) }, special: false })
+        .map(|(code, label)| Choice {
+            code: code.into(),
+            label: html! { (label) },
+            special: false,
+        })
         .chain(specials(question, text))
         .collect()
 }
 
-fn choice_list(id: &str, question: &Question, choices: &[Choice], values: &[String], input_type: &str) -> Markup {
+fn choice_list(
+    id: &str,
+    question: &Question,
+    choices: &[Choice],
+    values: &[String],
+    input_type: &str,
+) -> Markup {
     let first_special = choices.iter().position(|c| c.special);
     html! {
         @for (index, choice) in choices.iter().enumerate() {
@@ -361,7 +424,11 @@ pub fn code_page(lang: Lang, typed: &str, error: Option<&str>) -> Markup {
         Some(_) => format!("{}{}", text.error_title_prefix, text.code_title),
         None => text.code_title.to_owned(),
     };
-    let described_by = if error.is_some() { "kod-hint kod-error" } else { "kod-hint" };
+    let described_by = if error.is_some() {
+        "kod-hint kod-error"
+    } else {
+        "kod-hint"
+    };
     layout(
         lang,
         &title,

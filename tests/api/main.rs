@@ -1,0 +1,7 @@
+//! The respondent path through the router, as a browser would use it, without a server:
+//! each test gets its own data folder and store (`spawn_app`).
+
+mod bad_input;
+mod helpers;
+mod lambda;
+mod respond;
