@@ -118,25 +118,40 @@ fn decode_component(raw: &[u8], invalid_utf8: &mut bool) -> String {
     }
 }
 
-/// Decodes the short-code form of `/kod`: its `kod` and `lang` fields.
-pub fn decode_code_form(body: &[u8]) -> (String, Lang) {
+/// The short-code form of `/kod`. Its shape is checked with `validator`; whether the code
+/// is well formed and known is decided by [`crate::domain::Credential::from_typed_code`]
+/// and the store. (Survey pages are checked by the questionnaire's own rules instead,
+/// which are data, not a struct known at compile time.)
+#[derive(Debug, Clone, PartialEq, Eq, validator::Validate)]
+pub struct CodeForm {
+    /// Room for a code typed with spaces and dashes, and no more.
+    #[validate(length(min = 1, max = 40))]
+    pub kod: String,
+    pub lang: Lang,
+}
+
+/// Decodes the short-code form of `/kod`: its `kod` and `_lang` fields.
+pub fn decode_code_form(body: &[u8]) -> CodeForm {
     let mut invalid_utf8 = false;
-    let mut code = String::new();
-    let mut lang = Lang::Sv;
+    let mut form = CodeForm {
+        kod: String::new(),
+        lang: Lang::Sv,
+    };
     for pair in body.split(|b| *b == b'&').take(MAX_FIELDS) {
         let (name, value) = match pair.iter().position(|b| *b == b'=') {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
         match decode_component(name, &mut invalid_utf8).as_str() {
-            "kod" => code = decode_component(value, &mut invalid_utf8),
+            "kod" => form.kod = decode_component(value, &mut invalid_utf8),
             FIELD_LANG => {
-                lang = Lang::from_param(Some(decode_component(value, &mut invalid_utf8).as_str()))
+                form.lang =
+                    Lang::from_param(Some(decode_component(value, &mut invalid_utf8).as_str()))
             }
             _ => {}
         }
     }
-    (code, lang)
+    form
 }
 
 /// One parameter of a query string (`del`, `lang`), decoded leniently.

@@ -1,6 +1,9 @@
 //! The respondent path through the router, as a browser would use it, without a server:
 //! each test gets its own data folder and store (`spawn_app`).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod bad_input;
 mod helpers;
 mod lambda;

@@ -19,6 +19,7 @@ use svar_shared::survey::{Outcome, SurveyService};
 use svar_shared::text::Lang;
 use svar_shared::web::{AppError, stylesheet, with_common_layers};
 use time::OffsetDateTime;
+use validator::Validate;
 
 /// Every route this function serves, as `(method, path)`: the SAM template must list
 /// each one (checked by a test).
@@ -67,13 +68,26 @@ async fn code_submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let body = body_or_limit(body, Lang::Sv)?;
-    let (typed, lang) = decode_code_form(&body);
+    let form = decode_code_form(&body);
+    let (typed, lang) = (form.kod.as_str(), form.lang);
     let text = ui(lang);
-    let Some(code) = Credential::from_typed_code(&typed) else {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render::code_page(lang, &typed, Some(text.code_invalid))).into_response());
+    let code = form
+        .validate()
+        .ok()
+        .and_then(|()| Credential::from_typed_code(typed));
+    let Some(code) = code else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render::code_page(lang, typed, Some(text.code_invalid)),
+        )
+            .into_response());
     };
     if !survey.code_exists(&code).await? {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render::code_page(lang, &typed, Some(text.code_unknown))).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render::code_page(lang, typed, Some(text.code_unknown)),
+        )
+            .into_response());
     }
     Ok(Redirect::to(&format!("/s/{}?lang={}", code.path_segment(), lang.code())).into_response())
 }
@@ -85,7 +99,9 @@ async fn show_page(
 ) -> Result<Response, AppError> {
     let lang = lang_of(query.as_deref());
     let position = query_param(query.as_deref(), "del").and_then(|d| d.trim().parse().ok());
-    let outcome = survey.show_page(&token, position, OffsetDateTime::now_utc()).await?;
+    let outcome = survey
+        .show_page(&token, position, OffsetDateTime::now_utc())
+        .await?;
     render_outcome(outcome, lang, StatusCode::OK)
 }
 
@@ -98,7 +114,9 @@ async fn post_page(
     let body = body_or_limit(body, lang_of(query.as_deref()))?;
     let form = decode_page_form(&body);
     let lang = form.lang;
-    let outcome = survey.post_page(&token, form, OffsetDateTime::now_utc()).await?;
+    let outcome = survey
+        .post_page(&token, form, OffsetDateTime::now_utc())
+        .await?;
     render_outcome(outcome, lang, StatusCode::CONFLICT)
 }
 
@@ -107,26 +125,42 @@ async fn post_page(
 fn body_or_limit(body: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, AppError> {
     match body {
         Ok(bytes) => Ok(bytes),
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::PayloadTooLarge(lang)),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(AppError::PayloadTooLarge(lang))
+        }
         Err(_) => Ok(Bytes::new()),
     }
 }
 
 /// Renders an outcome. `answered_status` is 200 when a link is opened again, 409 when a
 /// submission arrives for an invitation that is already answered.
-fn render_outcome(outcome: Outcome, lang: Lang, answered_status: StatusCode) -> Result<Response, AppError> {
+fn render_outcome(
+    outcome: Outcome,
+    lang: Lang,
+    answered_status: StatusCode,
+) -> Result<Response, AppError> {
     let text = ui(lang);
     let switch = format!("?lang={}", lang.other().code());
     Ok(match outcome {
         Outcome::Page(state) => {
-            let status = if state.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+            let status = if state.has_errors() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
             (status, render::survey_page(&state, lang)).into_response()
         }
-        Outcome::Redirect { position } => Redirect::to(&format!("?del={position}&lang={}", lang.code())).into_response(),
-        Outcome::Thanks { questionnaire } => render::thanks_page(lang, &questionnaire).into_response(),
-        Outcome::AlreadyAnswered => {
-            (answered_status, render::message_page(lang, &switch, text.answered_title, text.answered_body)).into_response()
+        Outcome::Redirect { position } => {
+            Redirect::to(&format!("?del={position}&lang={}", lang.code())).into_response()
         }
+        Outcome::Thanks { questionnaire } => {
+            render::thanks_page(lang, &questionnaire).into_response()
+        }
+        Outcome::AlreadyAnswered => (
+            answered_status,
+            render::message_page(lang, &switch, text.answered_title, text.answered_body),
+        )
+            .into_response(),
         Outcome::NotFound => return Err(AppError::NotFound(lang)),
     })
 }

@@ -1,7 +1,13 @@
 //! The `respond` Lambda function. Without `AWS_LAMBDA_RUNTIME_API` it serves the same
 //! router on `SVAR_ADDR`, which is handy for trying one function alone.
+//!
+//! Everything costly happens once per container, before the first request: the
+//! configuration is read, the hash key fetched (from SSM when `SVAR_HASH_KEY_PARAMETER`
+//! names it), the AWS SDK clients built. The router and the clients inside it are then
+//! reused by every invocation the container serves.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use svar_shared::config::{Config, in_lambda};
 use svar_shared::survey::SurveyService;
@@ -9,11 +15,16 @@ use svar_shared::telemetry;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    let started = Instant::now();
     telemetry::init();
     let config = Config::from_env()?;
     let (store, hash_key) = config.open_store().await?;
     let app = svar_respond::router(Arc::new(SurveyService::new(store, hash_key)));
     if in_lambda() {
+        tracing::info!(
+            init_ms = started.elapsed().as_millis() as u64,
+            "respond ready"
+        );
         lambda_http::run(app).await
     } else {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;

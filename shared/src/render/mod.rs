@@ -370,7 +370,7 @@ fn choice_list(
         @for (index, choice) in choices.iter().enumerate() {
             div.choice.special[first_special == Some(index)] {
                 input type=(input_type) id={ (id) "-" (index) } name=(question.id) value=(choice.code)
-                    checked[values.iter().any(|v| *v == choice.code)];
+                    checked[values.contains(&choice.code)];
                 label for={ (id) "-" (index) } { (choice.label) }
             }
         }
@@ -383,7 +383,7 @@ fn special_checkboxes(id: &str, question: &Question, values: &[String], text: &U
         @for (index, choice) in specials(question, text).iter().enumerate() {
             div.choice.special[index == 0] {
                 input type="checkbox" id={ (id) "-s" (index) } name=(question.id) value=(choice.code)
-                    checked[values.iter().any(|v| *v == choice.code)];
+                    checked[values.contains(&choice.code)];
                 label for={ (id) "-s" (index) } { (choice.label) }
             }
         }

@@ -32,7 +32,7 @@ type TransactError = SdkError<TransactWriteItemsError>;
 pub const TTL_ATTRIBUTE: &str = "expires_at_epoch";
 /// How long an invitation (and its credentials) is kept after it expires, so that a late
 /// visitor is told the invitation has expired rather than that the link is unknown.
-const INVITATION_KEPT_AFTER_EXPIRY: time::Duration = time::Duration::days(30);
+const INVITATION_KEPT_AFTER_EXPIRY_SECONDS: i64 = 30 * 24 * 60 * 60;
 /// Attempts of a transaction that DynamoDB cancels because another one holds its items.
 const TRANSACTION_ATTEMPTS: u32 = 8;
 
@@ -45,6 +45,7 @@ const ANSWERED: &str = "answered";
 const NEW_ITEM: &str = "attribute_not_exists(pk)";
 const EXISTING_ITEM: &str = "attribute_exists(pk)";
 
+/// The store on one DynamoDB table; cheap to clone (the client is shared).
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -261,8 +262,8 @@ impl Cancelled {
     }
 }
 
-/// A random pause before retrying a conflicting transaction: 5 to 10 ms at first, doubling
-/// up to 0.3 to 0.6 s, so competing writers spread out.
+/// A random pause before retrying a conflicting transaction: 10 to 20 ms at first, doubling
+/// up to 0.3 to 0.6 s (under 2 s in all), so competing writers spread out.
 fn backoff(attempt: u32) -> Duration {
     let ceiling: u64 = (10 << attempt.min(6)).min(600);
     Duration::from_millis(rand::rng().random_range(ceiling / 2..=ceiling))
@@ -303,8 +304,8 @@ impl DynamoStore {
     }
 
     /// Runs one transaction. A cancellation because another transaction held one of its
-    /// items (`TransactionConflict`) is retried after a pause: the other one has finished
-    /// by then, and the retry sees its result. Other cancellations go to the caller, which
+    /// items (`TransactionConflict`) is retried after a pause, by when the other one has
+    /// usually finished and the retry sees its result. Other cancellations go to the caller, which
     /// knows what each action's failed condition means.
     async fn transact(
         &self,
@@ -674,8 +675,10 @@ impl SetupStore for DynamoStore {
             // One transaction may not write an item twice; this is a duplicate anyway.
             return Err(StoreError::DuplicateCredential);
         }
-        let delete_after =
-            n((invitation.expires_at + INVITATION_KEPT_AFTER_EXPIRY).unix_timestamp());
+        let delete_after = n(invitation
+            .expires_at
+            .unix_timestamp()
+            .saturating_add(INVITATION_KEPT_AFTER_EXPIRY_SECONDS));
         let invitation_item = item(
             invitation_key(&invitation.id),
             [

@@ -1,0 +1,207 @@
+//! The `cargo run` binary as a user meets it: it starts, prints working links and codes,
+//! keeps data across a restart, and refuses to start with a broken questionnaire file.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    base: String,
+    links: Vec<String>,
+    codes: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn command(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_svar-local"));
+    command
+        .env("SVAR_ADDR", "127.0.0.1:0")
+        .env("SVAR_DATA_DIR", data_dir)
+        .env_remove("SVAR_STORE")
+        .env_remove("SVAR_HASH_KEY")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Starts the server and reads its banner up to the code-page line.
+fn start(data_dir: &Path) -> Server {
+    let mut child = command(data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut base, mut links, mut codes) = (String::new(), Vec::new(), Vec::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Svar körs på ") {
+            base = rest.split_whitespace().next().unwrap().to_owned();
+        }
+        if let Some(rest) = line.trim().strip_prefix("Länk: ") {
+            let mut parts = rest.split_whitespace();
+            links.push(parts.next().unwrap().to_owned());
+            assert_eq!(parts.next(), Some("Kod:"));
+            codes.push(parts.next().unwrap().to_owned());
+        }
+        if line.starts_with("Svara med kod:") {
+            break;
+        }
+    }
+    assert!(
+        !base.is_empty() && !links.is_empty(),
+        "the server printed no links"
+    );
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base,
+        links,
+        codes,
+    }
+}
+
+/// A minimal HTTP/1.1 exchange; returns status and body.
+fn http(base: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let address = base.trim_start_matches("http://");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut stream = loop {
+        match TcpStream::connect(address) {
+            Ok(stream) => break stream,
+            Err(error) if Instant::now() > deadline => {
+                panic!("cannot connect to {address}: {error}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn path_of(link: &str, base: &str) -> String {
+    link.strip_prefix(base).unwrap().to_owned()
+}
+
+#[test]
+fn the_printed_links_and_codes_work_and_answers_survive_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path());
+    assert_eq!(
+        server.links.len(),
+        5,
+        "three patient links, one civil-society, one indicator"
+    );
+
+    let patient = path_of(&server.links[0], &server.base);
+    let (status, page) = http(&server.base, "GET", &patient, "");
+    assert_eq!(status, 200);
+    assert!(page.contains("Del 1 av 5"));
+
+    // The civil-society link: answer both pages and send.
+    let civil = path_of(&server.links[3], &server.base);
+    let (status, _) = http(
+        &server.base,
+        "POST",
+        &civil,
+        "_section=0&_action=next&kommun=ale&verksamhet=hemsjukvard",
+    );
+    assert_eq!(status, 303);
+    let (_, page) = http(&server.base, "GET", &format!("{civil}?del=2"), "");
+    let mut body = String::from("_section=1&_action=send");
+    for (at, _) in page.match_indices("<textarea id=\"q-") {
+        let rest = &page[at + 16..];
+        body.push_str(&format!(
+            "&{}=Idrottsf%C3%B6reningar",
+            &rest[..rest.find('"').unwrap()]
+        ));
+    }
+    let (status, page) = http(&server.base, "POST", &civil, &body);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Tack för dina svar"));
+
+    // A half-answered patient survey.
+    let (status, _) = http(
+        &server.base,
+        "POST",
+        &patient,
+        "_section=0&_action=next&vem_svarar=patient",
+    );
+    assert_eq!(status, 303);
+
+    // The short code of the second patient link opens its survey.
+    let code = server.codes[1].to_lowercase();
+    let (status, _) = http(&server.base, "POST", "/kod", &format!("kod={code}"));
+    assert_eq!(status, 303);
+
+    drop(server);
+    let server = start(data.path());
+    let base = &server.base;
+    let (status, page) = http(base, "GET", &civil, "");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Enkäten är redan besvarad"),
+        "the answer must survive a restart"
+    );
+    let (_, page) = http(base, "GET", &patient, "");
+    assert!(
+        page.contains("Del 2 av 5"),
+        "the draft must survive a restart"
+    );
+    let (status, _) = http(base, "POST", "/kod", &format!("kod={}", code));
+    assert_eq!(
+        status, 303,
+        "codes keep working: the hash key is kept in the data folder"
+    );
+    assert_ne!(
+        path_of(&server.links[0], base),
+        patient,
+        "each start issues new links"
+    );
+}
+
+#[test]
+fn a_broken_questionnaire_file_stops_the_server_with_a_clear_message() {
+    let data = tempfile::tempdir().unwrap();
+    let questionnaires = tempfile::tempdir().unwrap();
+    std::fs::write(
+        questionnaires.path().join("trasig.toml"),
+        "id = \"trasig\"\nversion = 1\ntitle = { sv = \"Trasig\" }\n\n[[sections]]\nid = \"s\"\ntitle = { sv = \"S\" }\n\n\
+         [[sections.questions]]\nid = \"fraga\"\nkind = \"single_choice\"\ntext = { sv = \"Fråga\" }\n",
+    )
+    .unwrap();
+    let output = command(data.path())
+        .env("SVAR_QUESTIONNAIRES_DIR", questionnaires.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("trasig.toml: question 'fraga': a choice question needs options or a scale"),
+        "{stderr}"
+    );
+}
