@@ -7,4 +7,5 @@
 mod bad_input;
 mod helpers;
 mod lambda;
+mod logging;
 mod respond;

@@ -69,6 +69,17 @@ fn first_input_id(question: &Question) -> String {
     }
 }
 
+/// "Question? Message." in the error summary: a colon only where the question text does
+/// not already end in punctuation.
+fn summary_line(question: &str, message: &str) -> String {
+    let question = question.trim_end();
+    if question.ends_with(['?', '.', '!', ':']) {
+        format!("{question} {message}")
+    } else {
+        format!("{question}: {message}")
+    }
+}
+
 fn message_for(questionnaire: &Questionnaire, error: &FieldError, lang: Lang) -> String {
     let whole = match &error.problem {
         crate::answers::Problem::PartExceedsWhole { whole }
@@ -107,7 +118,7 @@ pub fn survey_page(state: &PageState, lang: Lang) -> Markup {
                         @if let Some(question) = questionnaire.question(error.question.as_str()) {
                             li {
                                 a href={ "#" (first_input_id(question)) } {
-                                    (question.text.text(lang)) ": " (message_for(questionnaire, error, lang))
+                                    (summary_line(question.text.text(lang), &message_for(questionnaire, error, lang)))
                                 }
                             }
                         }
