@@ -7,18 +7,18 @@ use http_body_util::BodyExt;
 use svar_shared::domain::{HashKey, Municipality, QuestionnaireRef, Round, RoundId};
 use svar_shared::questionnaire::{self, Slug};
 use svar_shared::setup::{IssuedInvitation, issue_invitation};
+use svar_shared::store::Store;
 use svar_shared::store::embedded::EmbeddedStore;
-use svar_shared::store::{QuestionnaireStore, SetupStore, Store};
 use svar_shared::survey::SurveyService;
-use tempfile::TempDir;
 use time::{Duration, OffsetDateTime};
 use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<dyn Store>,
     pub hash_key: HashKey,
-    _dir: TempDir,
+    /// Whatever keeps the store alive (a temporary folder, a table).
+    _backing: Box<dyn std::any::Any + Send + Sync>,
 }
 
 pub struct Reply {
@@ -43,6 +43,19 @@ impl Reply {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedStore::open(&dir.path().join("test.sqlite3")).unwrap());
+    spawn_app_on(store, Box::new(dir)).await
+}
+
+/// The same on a DynamoDB store in DynamoDB Local (fails loudly if it is not running).
+pub async fn spawn_app_on_dynamodb() -> TestApp {
+    let backend = svar_tests::backend::Dynamo::new().await;
+    spawn_app_on(backend.store.clone(), Box::new(backend.table)).await
+}
+
+async fn spawn_app_on(
+    store: Arc<dyn Store>,
+    backing: Box<dyn std::any::Any + Send + Sync>,
+) -> TestApp {
     for q in questionnaire::builtin().unwrap() {
         store.publish_questionnaire(&q).await.unwrap();
     }
@@ -54,15 +67,12 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     let hash_key = HashKey::new(vec![7; 32]);
-    let survey = Arc::new(SurveyService::new(
-        store.clone() as Arc<dyn Store>,
-        hash_key.clone(),
-    ));
+    let survey = Arc::new(SurveyService::new(store.clone(), hash_key.clone()));
     TestApp {
         router: svar_respond::router(survey),
         store,
         hash_key,
-        _dir: dir,
+        _backing: backing,
     }
 }
 

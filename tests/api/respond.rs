@@ -3,7 +3,6 @@
 use axum::http::StatusCode;
 use svar_shared::domain::{Answer, Credential};
 use svar_shared::render::STYLESHEET;
-use svar_shared::store::ResponseStore;
 
 use crate::helpers::*;
 
@@ -421,9 +420,18 @@ async fn every_page_with_its_stylesheet_is_under_30_kb() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_submissions_of_one_link_store_exactly_one() {
-    let app = spawn_app().await;
+    fifty_concurrent_submissions(spawn_app().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs DynamoDB Local: run tests/run-all"]
+async fn fifty_concurrent_submissions_of_one_link_store_exactly_one_on_dynamodb() {
+    fifty_concurrent_submissions(spawn_app_on_dynamodb().await).await;
+}
+
+async fn fifty_concurrent_submissions(app: TestApp) {
     let round = app.round("civilsamhalle").await;
     let path = link_path(&app.invite(&round).await);
     let r = app

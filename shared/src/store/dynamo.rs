@@ -305,8 +305,8 @@ impl DynamoStore {
 
     /// Runs one transaction. A cancellation because another transaction held one of its
     /// items (`TransactionConflict`) is retried after a pause, by when the other one has
-    /// usually finished and the retry sees its result. Other cancellations go to the caller, which
-    /// knows what each action's failed condition means.
+    /// usually finished and the retry sees its result. Other cancellations go to the
+    /// caller, which knows what each action's failed condition means.
     async fn transact(
         &self,
         actions: Vec<TransactWriteItem>,

@@ -68,11 +68,20 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Corrupt(format!("unencodable value ({:?})", e.classify())))
 }
 
+/// Decodes stored JSON. The error names the place, never the content: it may hold answers.
 fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "undecodable JSON ({:?}) at line {}, column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn parse_stored<T>(value: Option<T>, what: &str) -> StoreResult<T> {
@@ -424,8 +433,9 @@ impl SetupStore for EmbeddedStore {
                 InvitationStatus::Open => "open",
                 InvitationStatus::Answered => "answered",
             };
-            tx.execute(
-                "INSERT INTO invitations (id, round, status, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            let inserted = tx.execute(
+                "INSERT INTO invitations (id, round, status, expires_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO NOTHING",
                 params![
                     invitation.id.to_string(),
                     invitation.round.to_string(),
@@ -433,6 +443,10 @@ impl SetupStore for EmbeddedStore {
                     invitation.expires_at.unix_timestamp()
                 ],
             )?;
+            if inserted == 0 {
+                // The same invitation twice: its credentials are taken by itself.
+                return Err(StoreError::DuplicateCredential);
+            }
             for hash in [&new.link_hash, &new.code_hash] {
                 let inserted = tx.execute(
                     "INSERT INTO credentials (hash, invitation) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",

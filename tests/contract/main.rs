@@ -1,0 +1,231 @@
+//! The storage contract test suite: every case in `cases` runs against both stores.
+//!
+//! `cargo test -p svar-tests --test contract` runs the embedded store's tests. The
+//! DynamoDB tests need DynamoDB Local and are ignored unless asked for: tests/run-all
+//! starts it (tests/services.sh) and runs them with `--include-ignored`. They fail, never
+//! skip, when `SVAR_TEST_DYNAMODB_ENDPOINT` is missing or does not answer.
+
+mod cases;
+mod dynamodb_conflicts;
+
+/// Generates one test per case per store, plus each store's own extra tests.
+macro_rules! contract_tests {
+    (
+        cases: [$($case:ident),* $(,)?],
+        embedded: { $($embedded_extra:item)* },
+        dynamodb: { $($dynamodb_extra:item)* } $(,)?
+    ) => {
+        /// The SQLite store, each test on its own database file.
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let backend = svar_tests::backend::Embedded::new();
+                    crate::cases::$case(std::sync::Arc::clone(&backend.store)).await;
+                }
+            )*
+            $($embedded_extra)*
+        }
+
+        /// The DynamoDB store on DynamoDB Local, each test on its own new table.
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs DynamoDB Local: run tests/run-all"]
+                async fn $case() {
+                    let backend = svar_tests::backend::Dynamo::new().await;
+                    crate::cases::$case(std::sync::Arc::clone(&backend.store)).await;
+                }
+            )*
+            $($dynamodb_extra)*
+        }
+    };
+}
+
+contract_tests! {
+    cases: [
+        publishing_the_same_version_twice_is_a_no_op,
+        publishing_changed_content_under_a_published_version_is_refused,
+        every_built_in_questionnaire_reads_back_equal,
+        an_unknown_questionnaire_or_version_is_none,
+        a_created_round_reads_back_equal,
+        creating_the_same_round_again_is_a_no_op,
+        an_unknown_round_is_none,
+        a_round_of_an_unknown_municipality_is_refused,
+        putting_a_municipality_again_renames_it,
+        an_invitation_opens_by_link_and_by_code_with_the_rounds_data,
+        an_unknown_credential_hash_opens_nothing,
+        a_credential_hash_already_in_use_is_a_duplicate,
+        creating_the_same_invitation_twice_is_a_duplicate,
+        an_invitation_to_an_unknown_round_is_refused,
+        a_saved_draft_reads_back_and_saving_again_replaces_it,
+        an_expired_draft_is_not_returned,
+        an_invitation_without_a_draft_has_none,
+        a_draft_for_an_unknown_invitation_is_refused,
+        a_response_is_stored_once_and_a_second_submission_is_already_answered,
+        submitting_deletes_the_draft,
+        submitting_marks_the_invitation_answered,
+        submitting_for_an_unknown_invitation_stores_nothing,
+        a_response_to_an_unknown_round_is_refused_and_the_invitation_stays_open,
+        a_response_id_already_stored_is_refused_and_the_invitation_stays_open,
+        an_unknown_round_has_no_responses,
+        responses_are_counted_and_listed_per_round,
+        seven_responses_page_as_three_three_and_one,
+        an_exactly_full_last_page_has_no_next_cursor,
+        fifty_concurrent_submissions_of_one_invitation_store_exactly_one,
+    ],
+    embedded: {
+        #[tokio::test]
+        async fn stored_data_survives_reopening_the_database_file() {
+            use svar_shared::domain::*;
+            use svar_shared::store::embedded::EmbeddedStore;
+            use svar_shared::store::*;
+            use svar_tests::*;
+
+            let dir = tempfile::TempDir::new().expect("a temporary directory");
+            let path = dir.path().join("svar.db");
+            let questionnaire = questionnaire("kontrakt", 1, "Kontrakt");
+            let round = round("kontrakt");
+            let (answered, link, _) = invitation(&round);
+            let (drafting, _, _) = invitation(&round);
+            let response = response(&round);
+            let draft = Draft {
+                answers: [("nojd".to_owned(), vec!["ja".to_owned()])].into(),
+                expires_at: now() + time::Duration::days(1),
+            };
+            {
+                let store = EmbeddedStore::open(&path).expect("open");
+                store.publish_questionnaire(&questionnaire).await.expect("publish");
+                store.put_municipality(&municipality()).await.expect("municipality");
+                store.create_round(&round).await.expect("round");
+                store.create_invitation(&answered).await.expect("invitation");
+                store.create_invitation(&drafting).await.expect("invitation");
+                store
+                    .submit_response(&answered.invitation.id, &response)
+                    .await
+                    .expect("submit");
+                store
+                    .save_draft(&drafting.invitation.id, &draft)
+                    .await
+                    .expect("draft");
+            }
+
+            let store = EmbeddedStore::open(&path).expect("reopen");
+            assert_eq!(
+                store.questionnaire(&questionnaire.id, 1).await.expect("read"),
+                Some(questionnaire)
+            );
+            assert_eq!(store.round(&round.id).await.expect("read"), Some(round.clone()));
+            let invitation = store
+                .invitation_by_credential(&link.hash(&hash_key()))
+                .await
+                .expect("read")
+                .expect("the invitation is still there");
+            assert_eq!(invitation.status, InvitationStatus::Answered);
+            assert_eq!(store.count_responses(&round.id).await.expect("count"), 1);
+            let page = store.responses_page(&round.id, None, 10).await.expect("page");
+            assert_eq!(page.responses, vec![response]);
+            assert_eq!(
+                store.draft(&drafting.invitation.id, now()).await.expect("read"),
+                Some(draft)
+            );
+        }
+    },
+    dynamodb: {
+        #[tokio::test]
+        #[ignore = "needs DynamoDB Local: run tests/run-all"]
+        async fn expiring_items_carry_the_time_to_live_and_responses_no_link_to_invitations() {
+            use std::collections::HashMap;
+
+            use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+            use svar_shared::domain::*;
+            use svar_shared::store::dynamo::TTL_ATTRIBUTE;
+            use svar_tests::*;
+
+            let backend = svar_tests::backend::Dynamo::new().await;
+            let (client, table, store) = (&backend.client, &backend.table, &backend.store);
+            let ttl = client
+                .describe_time_to_live()
+                .table_name(table)
+                .send()
+                .await
+                .expect("describe time to live");
+            let ttl = ttl.time_to_live_description().expect("a description");
+            assert_eq!(ttl.attribute_name(), Some(TTL_ATTRIBUTE));
+            assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+
+            store.put_municipality(&municipality()).await.expect("municipality");
+            let round = round("kontrakt");
+            store.create_round(&round).await.expect("round");
+            let (answered, link, code) = invitation(&round);
+            let (drafting, _, _) = invitation(&round);
+            store.create_invitation(&answered).await.expect("invitation");
+            store.create_invitation(&drafting).await.expect("invitation");
+            let draft = Draft {
+                answers: [("nojd".to_owned(), vec!["ja".to_owned()])].into(),
+                expires_at: now() + time::Duration::days(1),
+            };
+            store.save_draft(&drafting.invitation.id, &draft).await.expect("draft");
+            store
+                .submit_response(&answered.invitation.id, &response(&round))
+                .await
+                .expect("submit");
+
+            let get = |pk: String, sk: &'static str| async move {
+                client
+                    .get_item()
+                    .table_name(table)
+                    .key("pk", AttributeValue::S(pk))
+                    .key("sk", AttributeValue::S(sk.to_owned()))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .expect("get item")
+                    .item
+                    .expect("the item exists")
+            };
+            let ttl_of = |item: &HashMap<String, AttributeValue>| -> i64 {
+                match item.get(TTL_ATTRIBUTE) {
+                    Some(AttributeValue::N(n)) => n.parse().expect("a number"),
+                    other => panic!("{TTL_ATTRIBUTE} is {other:?}"),
+                }
+            };
+            let draft_item = get(format!("I#{}", drafting.invitation.id), "DRAFT").await;
+            assert_eq!(ttl_of(&draft_item), draft.expires_at.unix_timestamp());
+            let expiry = answered.invitation.expires_at.unix_timestamp();
+            let invitation_item = get(format!("I#{}", answered.invitation.id), "META").await;
+            assert!(ttl_of(&invitation_item) >= expiry);
+            for hash in [&answered.link_hash, &answered.code_hash] {
+                let credential_item = get(format!("C#{}", hash.as_str()), "C").await;
+                assert!(ttl_of(&credential_item) >= expiry);
+            }
+
+            // The response item holds nothing that leads back to the invitation.
+            let responses = client
+                .query()
+                .table_name(table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(format!("R#{}", round.id)))
+                .expression_attribute_values(":prefix", AttributeValue::S("RESP#".to_owned()))
+                .consistent_read(true)
+                .send()
+                .await
+                .expect("query")
+                .items
+                .unwrap_or_default();
+            assert_eq!(responses.len(), 1);
+            let stored = format!("{:?}", responses[0]);
+            let secrets = [
+                answered.invitation.id.to_string(),
+                answered.link_hash.as_str().to_owned(),
+                answered.code_hash.as_str().to_owned(),
+                link.reveal(),
+                code.path_segment().to_owned(),
+            ];
+            for secret in secrets {
+                assert!(!stored.contains(&secret), "a response item holds {secret}");
+            }
+            assert!(!responses[0].contains_key(TTL_ATTRIBUTE), "responses never expire");
+        }
+    },
+}
