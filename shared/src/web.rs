@@ -62,7 +62,8 @@ impl IntoResponse for AppError {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and all its causes on one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -166,3 +166,13 @@ fn encode(text: &str) -> String {
 pub fn link_path(issued: &IssuedInvitation) -> String {
     format!("/s/{}", issued.link.path_segment())
 }
+
+/// The names of the text areas on a page, in order (the civil-society questions).
+pub fn textarea_names(page: &str) -> Vec<String> {
+    page.match_indices("<textarea id=\"q-")
+        .map(|(at, _)| {
+            let rest = &page[at + 16..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}

@@ -193,14 +193,7 @@ async fn walk_to_the_end_and_send(app: &TestApp, path: &str) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&format!("{path}?del=2")).await;
-    let names: Vec<&str> = page
-        .body
-        .match_indices("<textarea id=\"q-")
-        .map(|(at, _)| {
-            let rest = &page.body[at + 16..];
-            &rest[..rest.find('"').unwrap()]
-        })
-        .collect();
+    let names = textarea_names(&page.body);
     let mut fields = vec![("_section", "1"), ("_action", "send")];
     for name in &names {
         fields.push((name, "Föreningar och kyrkor."));
@@ -447,14 +440,7 @@ async fn fifty_concurrent_submissions(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&format!("{path}?del=2")).await;
-    let required: Vec<String> = page
-        .body
-        .match_indices("<textarea id=\"q-")
-        .map(|(at, _)| {
-            let rest = &page.body[at + 16..];
-            rest[..rest.find('"').unwrap()].to_owned()
-        })
-        .collect();
+    let required = textarea_names(&page.body);
     let mut fields = vec![
         ("_section".to_owned(), "1".to_owned()),
         ("_action".to_owned(), "send".to_owned()),

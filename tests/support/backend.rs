@@ -1,6 +1,5 @@
 //! The stores under test, each fresh and empty.
 
-use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,7 +55,7 @@ impl Dynamo {
             Ok(Err(error)) => panic!(
                 "could not create table {table} in DynamoDB Local at {endpoint} \
                  ({ENDPOINT_VARIABLE}): {}",
-                chain(&error)
+                svar_shared::web::error_chain(&error)
             ),
             Err(_) => panic!(
                 "DynamoDB Local at {endpoint} ({ENDPOINT_VARIABLE}) did not answer within 30 s"
@@ -69,16 +68,4 @@ impl Dynamo {
             store,
         }
     }
-}
-
-/// An error and all its causes on one line.
-fn chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

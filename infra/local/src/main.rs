@@ -49,12 +49,7 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("svar: could not start:\n{error}");
-            let mut source = error.source();
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
+            eprintln!("svar: could not start:\n{}", web::error_chain(&*error));
             ExitCode::FAILURE
         }
     }

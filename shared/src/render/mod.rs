@@ -220,92 +220,85 @@ fn question_field(
     } else {
         "question"
     };
-    match &question.kind {
-        QuestionKind::SingleChoice { options } => {
-            let choices = options_with_specials(options, question, lang, text);
-            html! {
-                fieldset class=(class) aria-describedby=[described_by] {
-                    legend { (label_content) }
-                    (descriptions)
-                    (choice_list(&id, question, &choices, values, "radio"))
-                }
-            }
+    let invalid = error.as_ref().map(|_| "true");
+    let choices = |options: &[ChoiceOption]| options_with_specials(options, question, lang, text);
+    let (choices, input_type) = match &question.kind {
+        QuestionKind::SingleChoice { options } => (choices(options), "radio"),
+        QuestionKind::MultipleChoice { options, .. } => (choices(options), "checkbox"),
+        QuestionKind::YesNo => (yes_no_with_specials(question, text), "radio"),
+        QuestionKind::Text { .. } | QuestionKind::Number { .. } | QuestionKind::Month => {
+            let field = TypedField {
+                id: &id,
+                class,
+                label: label_content,
+                descriptions,
+                described_by: described_by.as_deref(),
+                invalid,
+            };
+            return typed_field(question, values, text, lang, field);
         }
-        QuestionKind::YesNo => {
-            let choices = yes_no_with_specials(question, text);
-            html! {
-                fieldset class=(class) aria-describedby=[described_by] {
-                    legend { (label_content) }
-                    (descriptions)
-                    (choice_list(&id, question, &choices, values, "radio"))
-                }
-            }
+    };
+    html! {
+        fieldset class=(class) aria-describedby=[described_by] {
+            legend { (label_content) }
+            (descriptions)
+            (choice_list(&id, question, &choices, values, input_type))
         }
-        QuestionKind::MultipleChoice { options, .. } => {
-            let choices = options_with_specials(options, question, lang, text);
-            html! {
-                fieldset class=(class) aria-describedby=[described_by] {
-                    legend { (label_content) }
-                    (descriptions)
-                    (choice_list(&id, question, &choices, values, "checkbox"))
-                }
+    }
+}
+
+/// The parts of a typed (text, number, month) field that [`question_field`] prepares.
+struct TypedField<'a> {
+    id: &'a str,
+    class: &'a str,
+    label: Markup,
+    descriptions: Markup,
+    described_by: Option<&'a str>,
+    invalid: Option<&'a str>,
+}
+
+/// A text area or text input, with its unit and the "Vet ej" / "Ej aktuellt" boxes.
+fn typed_field(
+    question: &Question,
+    values: &[String],
+    text: &UiText,
+    lang: Lang,
+    field: TypedField<'_>,
+) -> Markup {
+    let TypedField {
+        id,
+        class,
+        label,
+        descriptions,
+        described_by,
+        invalid,
+    } = field;
+    let typed = values
+        .iter()
+        .find(|v| !is_special(v))
+        .map(String::as_str)
+        .unwrap_or("");
+    let (inputmode, unit) = match &question.kind {
+        QuestionKind::Number { unit, .. } => (Some("decimal"), unit.as_ref()),
+        QuestionKind::Month => (Some("numeric"), None),
+        _ => (None, None),
+    };
+    html! {
+        div class=(class) {
+            label for=(id) { (label) }
+            (descriptions)
+            @if matches!(question.kind, QuestionKind::Text { multiline: true, .. }) {
+                textarea #(id) name=(question.id) rows="5" aria-describedby=[described_by] aria-invalid=[invalid] { (typed) }
+            } @else if inputmode.is_some() {
+                input.short #(id) type="text" inputmode=[inputmode] autocomplete="off" name=(question.id) value=(typed)
+                    aria-describedby=[described_by] aria-invalid=[invalid];
+            } @else {
+                input #(id) type="text" name=(question.id) value=(typed) aria-describedby=[described_by] aria-invalid=[invalid];
             }
-        }
-        QuestionKind::Text { multiline, .. } => {
-            let typed = values
-                .iter()
-                .find(|v| !is_special(v))
-                .map(String::as_str)
-                .unwrap_or("");
-            html! {
-                div class=(class) {
-                    label for=(id) { (label_content) }
-                    (descriptions)
-                    @if *multiline {
-                        textarea #(id) name=(question.id) rows="5" aria-describedby=[described_by.as_deref()]
-                            aria-invalid=[error.as_ref().map(|_| "true")] { (typed) }
-                    } @else {
-                        input #(id) type="text" name=(question.id) value=(typed) aria-describedby=[described_by.as_deref()]
-                            aria-invalid=[error.as_ref().map(|_| "true")];
-                    }
-                    (special_checkboxes(&id, question, values, text))
-                }
+            @if let Some(unit) = unit {
+                span.unit { (localized(unit, lang)) }
             }
-        }
-        QuestionKind::Number { unit, .. } => {
-            let typed = values
-                .iter()
-                .find(|v| !is_special(v))
-                .map(String::as_str)
-                .unwrap_or("");
-            html! {
-                div class=(class) {
-                    label for=(id) { (label_content) }
-                    (descriptions)
-                    input.short #(id) type="text" inputmode="decimal" autocomplete="off" name=(question.id) value=(typed)
-                        aria-describedby=[described_by.as_deref()] aria-invalid=[error.as_ref().map(|_| "true")];
-                    @if let Some(unit) = unit {
-                        span.unit { (localized(unit, lang)) }
-                    }
-                    (special_checkboxes(&id, question, values, text))
-                }
-            }
-        }
-        QuestionKind::Month => {
-            let typed = values
-                .iter()
-                .find(|v| !is_special(v))
-                .map(String::as_str)
-                .unwrap_or("");
-            html! {
-                div class=(class) {
-                    label for=(id) { (label_content) }
-                    (descriptions)
-                    input.short #(id) type="text" inputmode="numeric" autocomplete="off" name=(question.id) value=(typed)
-                        aria-describedby=[described_by.as_deref()] aria-invalid=[error.as_ref().map(|_| "true")];
-                    (special_checkboxes(&id, question, values, text))
-                }
-            }
+            (special_checkboxes(id, question, values, text))
         }
     }
 }
