@@ -14,6 +14,12 @@ pub struct Embedded {
     pub store: Arc<dyn Store>,
 }
 
+impl Default for Embedded {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Embedded {
     pub fn new() -> Self {
         let dir = TempDir::new().expect("a temporary directory");
