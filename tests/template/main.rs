@@ -1,0 +1,459 @@
+//! The SAM template (`template.yaml`) against the code:
+//!
+//! - every folder in `functions/` is a function in the template and every function in
+//!   the template is a folder in `functions/` with the binary it names;
+//! - every route a function's router serves (its `ROUTES`) is an HTTP API event of that
+//!   function, and the function has no other events;
+//! - every function runs on `provided.al2023`, `arm64`, is built by cargo-lambda and
+//!   has its own role, whose Allow statements name no `*` action or resource;
+//! - the table's keys and time-to-live attribute are the ones the DynamoDB store uses;
+//! - no secret is written into the template.
+//!
+//! `cfn-lint` and the build run in `infra/check-template.sh`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_norway::Value;
+
+/// Each function folder's routes, as its crate declares them. A new function must be
+/// added here (the test says so), so its routes are checked too.
+fn declared_routes(function_dir: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    match function_dir {
+        "respond" => Some(svar_respond::ROUTES),
+        _ => None,
+    }
+}
+
+const RUNTIME: &str = "provided.al2023";
+const ARCHITECTURE: &str = "arm64";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `template.yaml` at the root, or the file `SVAR_TEMPLATE_FILE` names (to try the
+/// checks on a broken copy).
+fn template_path() -> PathBuf {
+    std::env::var_os("SVAR_TEMPLATE_FILE")
+        .map_or_else(|| root().join("template.yaml"), PathBuf::from)
+}
+
+fn template() -> Value {
+    let path = template_path();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("template.yaml is not YAML: {e}"))
+}
+
+fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    value.as_mapping().and_then(|m| m.get(key))
+}
+
+fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut current = value;
+    for key in path {
+        current = get(current, key)?;
+    }
+    current.as_str()
+}
+
+/// Resources of one type, by logical id.
+fn resources<'a>(template: &'a Value, kind: &str) -> BTreeMap<String, &'a Value> {
+    let all = get(template, "Resources")
+        .and_then(Value::as_mapping)
+        .expect("template has Resources");
+    all.iter()
+        .filter(|(_, resource)| str_at(resource, &["Type"]) == Some(kind))
+        .map(|(id, resource)| {
+            (
+                id.as_str().expect("logical ids are strings").to_owned(),
+                resource,
+            )
+        })
+        .collect()
+}
+
+/// A function's property, or the one set for all functions in `Globals`.
+fn function_property<'a>(
+    template: &'a Value,
+    function: &'a Value,
+    name: &str,
+) -> Option<&'a Value> {
+    get(function, "Properties")
+        .and_then(|p| get(p, name))
+        .or_else(|| {
+            get(template, "Globals")
+                .and_then(|g| get(g, "Function"))
+                .and_then(|f| get(f, name))
+        })
+}
+
+/// `functions/<dir>` of each function in the template, by logical id.
+fn template_functions(template: &Value) -> BTreeMap<String, String> {
+    resources(template, "AWS::Serverless::Function")
+        .into_iter()
+        .map(|(id, function)| {
+            let code_uri = str_at(function, &["Properties", "CodeUri"])
+                .unwrap_or_else(|| panic!("{id}: CodeUri must be a path"))
+                .trim_end_matches('/');
+            let dir = code_uri
+                .strip_prefix("functions/")
+                .filter(|d| !d.contains('/'))
+                .unwrap_or_else(|| panic!("{id}: CodeUri {code_uri:?} must be functions/<name>"));
+            (id, dir.to_owned())
+        })
+        .collect()
+}
+
+fn function_dirs() -> BTreeSet<String> {
+    std::fs::read_dir(root().join("functions"))
+        .expect("functions/ exists")
+        .map(|entry| entry.expect("readable entry"))
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The `[[bin]]` names of a function crate (its package name if it lists none).
+fn binaries(dir: &str) -> BTreeSet<String> {
+    let path = root().join("functions").join(dir).join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let manifest: toml::Table =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let bins: BTreeSet<String> = manifest
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|bin| bin.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
+    if bins.is_empty() {
+        let package = manifest
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str());
+        package.map(str::to_owned).into_iter().collect()
+    } else {
+        bins
+    }
+}
+
+#[test]
+fn every_function_folder_is_in_the_template_and_back() {
+    let template = template();
+    let in_template: BTreeSet<String> = template_functions(&template).into_values().collect();
+    let on_disk = function_dirs();
+    assert!(
+        !on_disk.is_empty(),
+        "no function crates found in functions/"
+    );
+    for dir in &on_disk {
+        assert!(
+            in_template.contains(dir),
+            "functions/{dir} has no AWS::Serverless::Function in template.yaml"
+        );
+    }
+    for dir in &in_template {
+        assert!(
+            on_disk.contains(dir),
+            "template.yaml has a function for functions/{dir}, which does not exist"
+        );
+    }
+    assert_eq!(
+        in_template.len(),
+        template_functions(&template).len(),
+        "two template functions share one folder"
+    );
+}
+
+#[test]
+fn every_function_is_built_by_cargo_lambda_from_its_own_binary() {
+    let template = template();
+    let functions = resources(&template, "AWS::Serverless::Function");
+    for (id, dir) in template_functions(&template) {
+        let function = functions[&id];
+        assert_eq!(
+            str_at(function, &["Metadata", "BuildMethod"]),
+            Some("rust-cargolambda"),
+            "{id}: Metadata.BuildMethod"
+        );
+        let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
+            .unwrap_or_else(|| panic!("{id}: Metadata.BuildProperties.Binary is missing"));
+        let bins = binaries(&dir);
+        assert!(
+            bins.contains(binary),
+            "{id}: binary {binary:?} is not built by functions/{dir} (it builds {bins:?})"
+        );
+    }
+}
+
+#[test]
+fn every_function_runs_on_provided_al2023_arm64() {
+    // cfn-lint accepts any runtime name, so this is checked here.
+    let template = template();
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        let runtime = function_property(&template, function, "Runtime").and_then(Value::as_str);
+        assert_eq!(runtime, Some(RUNTIME), "{id}: Runtime");
+        let architectures: Option<Vec<&str>> =
+            function_property(&template, function, "Architectures")
+                .and_then(Value::as_sequence)
+                .map(|list| list.iter().filter_map(Value::as_str).collect());
+        assert_eq!(
+            architectures,
+            Some(vec![ARCHITECTURE]),
+            "{id}: Architectures"
+        );
+        let handler = function_property(&template, function, "Handler").and_then(Value::as_str);
+        assert_eq!(handler, Some("bootstrap"), "{id}: Handler");
+    }
+}
+
+/// `(METHOD, path)` of every HTTP API event of a function; panics on any other event.
+fn events(id: &str, function: &Value) -> BTreeSet<(String, String)> {
+    let Some(events) = get(function, "Properties")
+        .and_then(|p| get(p, "Events"))
+        .and_then(Value::as_mapping)
+    else {
+        return BTreeSet::new();
+    };
+    events
+        .iter()
+        .map(|(name, event)| {
+            let name = name.as_str().unwrap_or_default();
+            assert_eq!(
+                str_at(event, &["Type"]),
+                Some("HttpApi"),
+                "{id}.{name}: only HttpApi events are expected"
+            );
+            let method = str_at(event, &["Properties", "Method"])
+                .unwrap_or_else(|| panic!("{id}.{name}: Method is missing"))
+                .to_ascii_uppercase();
+            let path = str_at(event, &["Properties", "Path"])
+                .unwrap_or_else(|| panic!("{id}.{name}: Path is missing"));
+            let api = get(event, "Properties").and_then(|p| get(p, "ApiId"));
+            assert!(
+                api.is_some(),
+                "{id}.{name}: ApiId must name the stack's HttpApi"
+            );
+            (method, path.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_route_a_router_serves_is_in_the_template_and_nothing_else() {
+    let template = template();
+    let functions = resources(&template, "AWS::Serverless::Function");
+    let mut all_routes = BTreeMap::new();
+    for (id, dir) in template_functions(&template) {
+        let declared = declared_routes(&dir).unwrap_or_else(|| {
+            panic!("functions/{dir}: add its crate's ROUTES to declared_routes() in tests/template/main.rs")
+        });
+        let served: BTreeSet<(String, String)> = declared
+            .iter()
+            .map(|(method, path)| (method.to_ascii_uppercase(), (*path).to_owned()))
+            .collect();
+        let in_template = events(&id, functions[&id]);
+        let missing: Vec<_> = served.difference(&in_template).collect();
+        let extra: Vec<_> = in_template.difference(&served).collect();
+        assert!(
+            missing.is_empty(),
+            "{id}: routes served by functions/{dir} but not in template.yaml: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "{id}: routes in template.yaml that functions/{dir} does not serve: {extra:?}"
+        );
+        for route in in_template {
+            if let Some(other) = all_routes.insert(route.clone(), id.clone()) {
+                panic!("route {route:?} is given to both {other} and {id}");
+            }
+        }
+    }
+}
+
+/// The statements of a policy document, with `!If [cond, statement, AWS::NoValue]`
+/// taken as its statement.
+fn statements(document: &Value) -> Vec<&Value> {
+    let list = get(document, "Statement")
+        .and_then(Value::as_sequence)
+        .expect("Statement is a list");
+    list.iter()
+        .map(|statement| match statement {
+            Value::Tagged(tagged) if tagged.tag == "If" => tagged
+                .value
+                .as_sequence()
+                .and_then(|branches| branches.get(1))
+                .expect("!If has a statement as its second item"),
+            other => other,
+        })
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Sequence(list) => list.iter().collect(),
+        other => vec![other],
+    }
+}
+
+#[test]
+fn every_function_has_its_own_least_privilege_role() {
+    let template = template();
+    let roles = resources(&template, "AWS::IAM::Role");
+    let mut used = BTreeSet::new();
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        assert!(
+            get(function, "Properties")
+                .and_then(|p| get(p, "Policies"))
+                .is_none(),
+            "{id}: no SAM Policies (they add managed policies with \"*\" resources); use its own role"
+        );
+        let role = get(function, "Properties").and_then(|p| get(p, "Role"));
+        let role_id = match role {
+            Some(Value::Tagged(tagged)) if tagged.tag == "GetAtt" => {
+                tagged.value.as_str().and_then(|s| s.strip_suffix(".Arn")).map(str::to_owned)
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| panic!("{id}: Role must be !GetAtt <its role>.Arn (without it SAM adds a role with \"*\" resources)"));
+        assert!(
+            roles.contains_key(&role_id),
+            "{id}: role {role_id} is not in the template"
+        );
+        assert!(
+            used.insert(role_id.clone()),
+            "{id}: role {role_id} is shared with another function"
+        );
+    }
+    for (id, role) in &roles {
+        let properties = get(role, "Properties").expect("role has Properties");
+        assert!(
+            get(properties, "ManagedPolicyArns").is_none(),
+            "{id}: no managed policies, inline statements only"
+        );
+        let policies = get(properties, "Policies")
+            .and_then(Value::as_sequence)
+            .expect("role has inline Policies");
+        for policy in policies {
+            let document = get(policy, "PolicyDocument").expect("policy has a document");
+            for statement in statements(document) {
+                if str_at(statement, &["Effect"]) != Some("Allow") {
+                    continue;
+                }
+                let actions = get(statement, "Action").map(strings).unwrap_or_default();
+                assert!(!actions.is_empty(), "{id}: an Allow without Action");
+                for action in actions {
+                    let action = action
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{id}: actions must be literal"));
+                    assert!(!action.contains('*'), "{id}: wildcard action {action:?}");
+                }
+                assert!(
+                    get(statement, "NotAction").is_none()
+                        && get(statement, "NotResource").is_none(),
+                    "{id}: no Not*"
+                );
+                for resource in get(statement, "Resource").map(strings).unwrap_or_default() {
+                    if let Some(text) = resource.as_str() {
+                        assert!(!text.contains('*'), "{id}: wildcard resource {text:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn respond_may_not_touch_the_export_bucket() {
+    let template = template();
+    let text = serde_norway::to_string(&resources(&template, "AWS::IAM::Role")["RespondRole"])
+        .expect("serialisable");
+    assert!(
+        !text.contains("s3:"),
+        "RespondRole grants an S3 action: respond does not use S3"
+    );
+    assert!(
+        !text.contains("ExportBucket"),
+        "RespondRole names the export bucket"
+    );
+}
+
+#[test]
+fn the_table_is_the_one_the_dynamodb_store_expects() {
+    let template = template();
+    let tables = resources(&template, "AWS::DynamoDB::Table");
+    assert_eq!(tables.len(), 1, "one table");
+    let table = tables.values().next().expect("one table");
+    let properties = get(table, "Properties").expect("table has Properties");
+    assert_eq!(
+        str_at(properties, &["BillingMode"]),
+        Some("PAY_PER_REQUEST")
+    );
+    assert_eq!(
+        str_at(properties, &["TimeToLiveSpecification", "AttributeName"]),
+        Some(svar_shared::store::dynamo::TTL_ATTRIBUTE)
+    );
+    let keys: Vec<(&str, &str)> = get(properties, "KeySchema")
+        .and_then(Value::as_sequence)
+        .expect("KeySchema")
+        .iter()
+        .map(|k| {
+            (
+                str_at(k, &["AttributeName"]).unwrap_or(""),
+                str_at(k, &["KeyType"]).unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(keys, vec![("pk", "HASH"), ("sk", "RANGE")]);
+    for attribute in get(properties, "AttributeDefinitions")
+        .and_then(Value::as_sequence)
+        .expect("AttributeDefinitions")
+    {
+        assert_eq!(
+            str_at(attribute, &["AttributeType"]),
+            Some("S"),
+            "keys are strings"
+        );
+    }
+}
+
+#[test]
+fn no_secret_is_written_into_the_template() {
+    let text = std::fs::read_to_string(template_path()).expect("template.yaml");
+    // The hash key reaches the function only as the name of an SSM parameter.
+    assert!(
+        !text.contains("SVAR_HASH_KEY:"),
+        "SVAR_HASH_KEY must not be set in the template"
+    );
+    let template = template();
+    let parameter = get(&template, "Parameters")
+        .and_then(|p| get(p, "HashKeyParameterName"))
+        .expect("HashKeyParameterName");
+    assert!(
+        get(parameter, "Default").is_none(),
+        "the hash key parameter name has no default: each stage has its own"
+    );
+    let globals = get(&template, "Globals").and_then(|g| get(g, "Function"));
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        let variables = [get(function, "Properties"), globals]
+            .into_iter()
+            .flatten()
+            .filter_map(|properties| {
+                get(properties, "Environment").and_then(|e| get(e, "Variables"))
+            })
+            .filter_map(Value::as_mapping);
+        for (name, _) in variables.flatten() {
+            let name = name.as_str().unwrap_or_default();
+            assert!(
+                !name.contains("SECRET") && name != "SVAR_HASH_KEY",
+                "{id}: {name} looks like a secret in the environment"
+            );
+        }
+    }
+}
