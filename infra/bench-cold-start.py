@@ -17,8 +17,7 @@ the hash key from Parameter Store can be timed too; loopback without TLS, so tha
 variant shows the client's own cost, not the network's.
 
 Variants timed (BENCHMARKS.md says what each shows): the hello world; respond with the
-hash key given directly; respond reading it from (the stand-in for) SSM; respond with
-SSL_CERT_FILE set to one CA bundle, a diagnostic of root-certificate loading.
+hash key given directly; respond reading it from (the stand-in for) SSM.
 
 Standard library only.
 """
@@ -283,13 +282,6 @@ def main():
                 "AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:{port}",
             },
             "expect_ssm": True,
-        },
-        {
-            # Diagnostic: the same as "respond", but the TLS client loads root certificates
-            # from one bundle file instead of this machine's whole /etc/ssl/certs folder.
-            "name": "respond, one CA file",
-            "binary": args.respond,
-            "env": {**dynamodb_env, "SVAR_HASH_KEY": HASH_KEY, "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"},
         },
     ]
 

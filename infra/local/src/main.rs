@@ -10,7 +10,7 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use svar_shared::config::Config;
+use svar_shared::config::{Config, StoreConfig};
 use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
 use svar_shared::questionnaire::{self, Questionnaire, Slug};
 use svar_shared::setup::issue_invitation;
@@ -69,7 +69,12 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let base = format!("http://{}", listener.local_addr()?);
 
     println!("Svar körs på {base}  (Ctrl+C avslutar)");
-    println!("Data sparas i {:?}", config.store);
+    match &config.store {
+        StoreConfig::Embedded { data_dir } => {
+            println!("Data sparas i mappen {}", data_dir.display())
+        }
+        StoreConfig::DynamoDb { table, .. } => println!("Data sparas i DynamoDB-tabellen {table}"),
+    }
     for (id, questionnaire_id, name, links) in DEMO_ROUNDS {
         let round = demo_round(&*store, &questionnaires, id, questionnaire_id, name).await?;
         println!("\n{name}:");

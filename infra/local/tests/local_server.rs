@@ -1,5 +1,6 @@
 //! The `cargo run` binary as a user meets it: it starts, prints working links and codes,
-//! keeps data across a restart, and refuses to start with a broken questionnaire file.
+//! keeps data across a restart, refuses to start with a broken questionnaire file, and
+//! runs on a DynamoDB table as the deploy steps in the README describe.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -9,6 +10,8 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use svar_shared::store::dynamo;
 
 struct Server {
     child: Child,
@@ -35,9 +38,14 @@ fn command(data_dir: &Path) -> Command {
     command
 }
 
-/// Starts the server and reads its banner up to the code-page line.
+/// Starts the server on the embedded store in `data_dir`.
 fn start(data_dir: &Path) -> Server {
-    let mut child = command(data_dir)
+    start_command(command(data_dir))
+}
+
+/// Starts the server and reads its banner up to the code-page line.
+fn start_command(mut command: Command) -> Server {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -203,5 +211,56 @@ fn a_broken_questionnaire_file_stops_the_server_with_a_clear_message() {
         stderr
             .contains("trasig.toml: question 'fraga': a choice question needs options or a scale"),
         "{stderr}"
+    );
+}
+
+/// README, "Deploy to AWS", step 4: the local server run against a deployed table puts
+/// the demo rounds there. Here against DynamoDB Local, through the same configuration,
+/// SDK set-up and HTTP client as the Lambda function (`Config::open_store`).
+#[test]
+#[ignore = "needs DynamoDB Local: run tests/run-all, or `source tests/services.sh; start_dynamodb_local` first"]
+fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
+    let endpoint = std::env::var("SVAR_TEST_DYNAMODB_ENDPOINT")
+        .expect("SVAR_TEST_DYNAMODB_ENDPOINT must name DynamoDB Local (tests/services.sh)");
+    let table = format!("svar-local-{}", std::process::id());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = dynamo::local_client(&endpoint);
+    runtime
+        .block_on(dynamo::create_table(&client, &table))
+        .unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let mut command = command(data.path());
+    command
+        .env("SVAR_STORE", "dynamodb")
+        .env("SVAR_TABLE", &table)
+        .env("SVAR_DYNAMODB_ENDPOINT", &endpoint)
+        .env("SVAR_HASH_KEY", "ab".repeat(32))
+        .env("AWS_REGION", "eu-north-1")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env_remove("AWS_PROFILE");
+    let server = start_command(command);
+    assert_eq!(server.links.len(), 5);
+
+    let patient = path_of(&server.links[0], &server.base);
+    let (status, page) = http(&server.base, "GET", &patient, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Del 1 av 5"));
+    let (status, _) = http(
+        &server.base,
+        "POST",
+        &patient,
+        "_section=0&_action=next&vem_svarar=patient",
+    );
+    assert_eq!(status, 303, "the page is saved as a draft in the table");
+    let (_, page) = http(&server.base, "GET", &patient, "");
+    assert!(page.contains("Del 2 av 5"), "the draft is read back");
+    let code = &server.codes[1];
+    let (status, _) = http(&server.base, "POST", "/kod", &format!("kod={code}"));
+    assert_eq!(status, 303, "the short code is found in the table");
+    assert!(
+        data.path().read_dir().unwrap().next().is_none(),
+        "nothing is written to the data folder"
     );
 }
