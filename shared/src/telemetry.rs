@@ -45,6 +45,18 @@ fn level_from_lambda(level: Option<&str>) -> &'static str {
     }
 }
 
+/// An error and all its causes on one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::level_from_lambda;

@@ -6,11 +6,11 @@
 //! in a small valid definition ([`BASE`]) and asserts that the message names the file,
 //! the place (question, section, scale or check) and the problem.
 
-use svar_shared::questionnaire::{
+use svar_shared::domain::questionnaire::{
     ConsistencyCheck, NO, Question, QuestionKind, Questionnaire, RESERVED_CODES, Slug, YES,
     builtin, parse_definition,
 };
-use svar_shared::text::Localized;
+use svar_shared::domain::text::Localized;
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -5,9 +5,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use svar_shared::answers::validate_section;
-use svar_shared::form::decode_page_form;
-use svar_shared::questionnaire::builtin;
+use svar_shared::domain::answers::validate_section;
+use svar_shared::domain::questionnaire::builtin;
+use svar_shared::web::form::decode_page_form;
 
 use crate::helpers::*;
 
@@ -235,7 +235,7 @@ proptest! {
         let form = decode_page_form(&body);
         for questionnaire in builtin().unwrap() {
             for section in &questionnaire.sections {
-                let _ = validate_section(&questionnaire, section, &form.answers);
+                let _ = validate_section(&questionnaire, section, &form.post.answers);
             }
         }
     }
@@ -255,7 +255,7 @@ proptest! {
         let form = decode_page_form(body.as_bytes());
         for questionnaire in builtin().unwrap() {
             for section in &questionnaire.sections {
-                let _ = validate_section(&questionnaire, section, &form.answers);
+                let _ = validate_section(&questionnaire, section, &form.post.answers);
             }
         }
     }

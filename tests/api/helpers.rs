@@ -4,12 +4,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use svar_shared::domain::questionnaire::{self, Slug};
 use svar_shared::domain::{HashKey, Municipality, QuestionnaireRef, Round, RoundId};
-use svar_shared::questionnaire::{self, Slug};
-use svar_shared::setup::{IssuedInvitation, issue_invitation};
+use svar_shared::service::respondent::SurveyService;
+use svar_shared::service::setup::{IssuedInvitation, issue_invitation};
 use svar_shared::store::Store;
 use svar_shared::store::embedded::EmbeddedStore;
-use svar_shared::survey::SurveyService;
 use time::{Duration, OffsetDateTime};
 use tower::ServiceExt;
 

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use svar_shared::domain::{Answer, Credential};
-use svar_shared::render::STYLESHEET;
+use svar_shared::web::pages::STYLESHEET;
 
 use crate::helpers::*;
 
@@ -132,8 +132,8 @@ async fn a_patient_answers_with_one_mistake_and_sends() {
     assert_eq!(app.store.count_responses(&round.id).await.unwrap(), 1);
 }
 
-fn slug(s: &str) -> svar_shared::questionnaire::Slug {
-    svar_shared::questionnaire::Slug::parse(s).unwrap()
+fn slug(s: &str) -> svar_shared::domain::questionnaire::Slug {
+    svar_shared::domain::questionnaire::Slug::parse(s).unwrap()
 }
 
 #[tokio::test]

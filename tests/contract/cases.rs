@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use svar_shared::domain::questionnaire;
 use svar_shared::domain::*;
-use svar_shared::questionnaire;
 use svar_shared::store::{PageCursor, Store, StoreError, SubmitOutcome};
 use svar_tests::*;
 use time::Duration;

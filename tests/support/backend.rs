@@ -61,7 +61,7 @@ impl Dynamo {
             Ok(Err(error)) => panic!(
                 "could not create table {table} in DynamoDB Local at {endpoint} \
                  ({ENDPOINT_VARIABLE}): {}",
-                svar_shared::web::error_chain(&error)
+                svar_shared::telemetry::error_chain(&error)
             ),
             Err(_) => panic!(
                 "DynamoDB Local at {endpoint} ({ENDPOINT_VARIABLE}) did not answer within 30 s"

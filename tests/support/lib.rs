@@ -6,8 +6,8 @@ pub mod backend;
 
 use std::collections::BTreeMap;
 
+use svar_shared::domain::questionnaire::{Questionnaire, Slug, parse_definition};
 use svar_shared::domain::*;
-use svar_shared::questionnaire::{Questionnaire, Slug, parse_definition};
 use time::OffsetDateTime;
 
 /// The key test credentials are hashed with.

@@ -12,11 +12,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use svar_shared::domain::Credential;
-use svar_shared::form::{decode_code_form, decode_page_form, query_param};
-use svar_shared::render;
-use svar_shared::strings::ui;
-use svar_shared::survey::{Outcome, SurveyService};
-use svar_shared::text::Lang;
+use svar_shared::domain::text::Lang;
+use svar_shared::service::respondent::{Outcome, SurveyService};
+use svar_shared::web::form::{decode_code_form, decode_page_form, query_param};
+use svar_shared::web::pages;
+use svar_shared::web::strings::ui;
 use svar_shared::web::{AppError, stylesheet, with_common_layers};
 use time::OffsetDateTime;
 use validator::Validate;
@@ -29,7 +29,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/kod"),
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
-    ("GET", render::STYLESHEET_PATH),
+    ("GET", pages::STYLESHEET_PATH),
 ];
 
 /// The routes without fallback or layers, for mounting beside other functions' routes.
@@ -38,7 +38,7 @@ pub fn routes(survey: Arc<SurveyService>) -> Router {
         .route("/", get(home))
         .route("/kod", get(code_form).post(code_submit))
         .route("/s/{token}", get(show_page).post(post_page))
-        .route(render::STYLESHEET_PATH, get(stylesheet))
+        .route(pages::STYLESHEET_PATH, get(stylesheet))
         .with_state(survey)
 }
 
@@ -56,11 +56,11 @@ fn lang_of(query: Option<&str>) -> Lang {
 }
 
 async fn home(RawQuery(query): RawQuery) -> Response {
-    render::home_page(lang_of(query.as_deref())).into_response()
+    pages::home_page(lang_of(query.as_deref())).into_response()
 }
 
 async fn code_form(RawQuery(query): RawQuery) -> Response {
-    render::code_page(lang_of(query.as_deref()), "", None).into_response()
+    pages::code_page(lang_of(query.as_deref()), "", None).into_response()
 }
 
 async fn code_submit(
@@ -78,14 +78,14 @@ async fn code_submit(
     let Some(code) = code else {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render::code_page(lang, typed, Some(text.code_invalid)),
+            pages::code_page(lang, typed, Some(text.code_invalid)),
         )
             .into_response());
     };
     if !survey.code_exists(&code).await? {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render::code_page(lang, typed, Some(text.code_unknown)),
+            pages::code_page(lang, typed, Some(text.code_unknown)),
         )
             .into_response());
     }
@@ -115,7 +115,7 @@ async fn post_page(
     let form = decode_page_form(&body);
     let lang = form.lang;
     let outcome = survey
-        .post_page(&token, form, OffsetDateTime::now_utc())
+        .post_page(&token, form.post, OffsetDateTime::now_utc())
         .await?;
     render_outcome(outcome, lang, StatusCode::CONFLICT)
 }
@@ -148,17 +148,17 @@ fn render_outcome(
             } else {
                 StatusCode::OK
             };
-            (status, render::survey_page(&state, lang)).into_response()
+            (status, pages::survey_page(&state, lang)).into_response()
         }
         Outcome::Redirect { position } => {
             Redirect::to(&format!("?del={position}&lang={}", lang.code())).into_response()
         }
         Outcome::Thanks { questionnaire } => {
-            render::thanks_page(lang, &questionnaire).into_response()
+            pages::thanks_page(lang, &questionnaire).into_response()
         }
         Outcome::AlreadyAnswered => (
             answered_status,
-            render::message_page(lang, &switch, text.answered_title, text.answered_body),
+            pages::message_page(lang, &switch, text.answered_title, text.answered_body),
         )
             .into_response(),
         Outcome::NotFound => return Err(AppError::NotFound(lang)),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use svar_shared::config::{Config, in_lambda};
-use svar_shared::survey::SurveyService;
+use svar_shared::service::respondent::SurveyService;
 use svar_shared::telemetry;
 
 #[tokio::main]
@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let started = Instant::now();
     telemetry::init();
     let config = Config::from_env()?;
-    let (store, hash_key) = config.open_store().await?;
+    let (store, hash_key) = svar_shared::startup::open_store(&config).await?;
     let app = svar_respond::router(Arc::new(SurveyService::new(store, hash_key)));
     if in_lambda() {
         tracing::info!(

@@ -11,11 +11,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use svar_shared::config::{Config, StoreConfig};
+use svar_shared::domain::questionnaire::{self, Questionnaire, Slug};
 use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
-use svar_shared::questionnaire::{self, Questionnaire, Slug};
-use svar_shared::setup::issue_invitation;
+use svar_shared::service::respondent::SurveyService;
+use svar_shared::service::setup::issue_invitation;
 use svar_shared::store::Store;
-use svar_shared::survey::SurveyService;
+use svar_shared::telemetry::error_chain;
 use svar_shared::{telemetry, web};
 use time::{Duration, OffsetDateTime};
 
@@ -49,7 +50,7 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("svar: could not start:\n{}", web::error_chain(&*error));
+            eprintln!("svar: could not start:\n{}", error_chain(&*error));
             ExitCode::FAILURE
         }
     }
@@ -61,7 +62,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     if let Some(dir) = std::env::var_os("SVAR_QUESTIONNAIRES_DIR") {
         questionnaires.extend(questionnaire::load_dir(std::path::Path::new(&dir))?);
     }
-    let (store, hash_key) = config.open_store().await?;
+    let (store, hash_key) = svar_shared::startup::open_store(&config).await?;
     for questionnaire in &questionnaires {
         store.publish_questionnaire(questionnaire).await?;
     }

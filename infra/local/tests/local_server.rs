@@ -216,7 +216,7 @@ fn a_broken_questionnaire_file_stops_the_server_with_a_clear_message() {
 
 /// README, "Deploy to AWS", step 4: the local server run against a deployed table puts
 /// the demo rounds there. Here against DynamoDB Local, through the same configuration,
-/// SDK set-up and HTTP client as the Lambda function (`Config::open_store`).
+/// SDK set-up and HTTP client as the Lambda function (`startup::open_store`).
 #[test]
 #[ignore = "needs DynamoDB Local: run tests/run-all, or `source tests/services.sh; start_dynamodb_local` first"]
 fn on_a_dynamodb_table_the_printed_links_and_codes_work() {

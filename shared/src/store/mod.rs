@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::domain::questionnaire::{Questionnaire, QuestionnaireId};
 use crate::domain::*;
-use crate::questionnaire::{Questionnaire, QuestionnaireId};
 
 pub mod dynamo;
 pub mod embedded;

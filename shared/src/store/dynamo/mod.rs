@@ -23,7 +23,7 @@ use rand::Rng;
 use time::OffsetDateTime;
 
 use super::*;
-use crate::questionnaire::Slug;
+use crate::domain::questionnaire::Slug;
 
 type Item = HashMap<String, AttributeValue>;
 type TransactError = SdkError<TransactWriteItemsError>;

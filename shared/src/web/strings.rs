@@ -1,9 +1,9 @@
 //! Every text of the pages that is not part of a questionnaire, in Swedish and English.
 //! A struct rather than lookup keys, so a missing translation is a compile error.
 
-use crate::answers::Problem;
-use crate::form::FormProblem;
-use crate::text::Lang;
+use crate::domain::answers::Problem;
+use crate::domain::text::Lang;
+use crate::service::respondent::FormProblem;
 
 pub struct UiText {
     pub service_name: &'static str,

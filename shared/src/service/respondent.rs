@@ -6,12 +6,11 @@ use std::sync::{Arc, RwLock};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::answers::{
+use crate::domain::answers::{
     FieldError, resume_section, validate_all, validate_section, visible_sections,
 };
+use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Questionnaire};
 use crate::domain::*;
-use crate::form::{FormProblem, PageAction, PageForm};
-use crate::questionnaire::{MAX_TEXT_LENGTH, Questionnaire};
 use crate::store::{Store, StoreError, SubmitOutcome};
 
 /// How long a half-answered questionnaire is kept after the last page was saved.
@@ -85,6 +84,39 @@ struct Open {
 enum Opened {
     Ready(Open),
     Done(Outcome),
+}
+
+/// The button the respondent pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAction {
+    Back,
+    Next,
+    Send,
+}
+
+/// Something in the body that is wrong as such, before any question is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormProblem {
+    /// Bytes that are not UTF-8; they were replaced so the rest can be shown again.
+    InvalidUtf8,
+    /// More fields than any page has.
+    TooManyFields,
+    /// A field name that is not a question on this page.
+    UnknownField(String),
+    /// The page number is missing or not a number.
+    BadSection,
+    /// No known button was pressed.
+    BadAction,
+}
+
+/// A posted page, as the service takes it: the controls and the answers as typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagePost {
+    /// Section index as sent; checked against the questionnaire by the caller.
+    pub section: Option<usize>,
+    pub action: Option<PageAction>,
+    pub answers: RawAnswers,
+    pub problems: Vec<FormProblem>,
 }
 
 pub struct SurveyService {
@@ -207,7 +239,7 @@ impl SurveyService {
     pub async fn post_page(
         &self,
         path_segment: &str,
-        form: PageForm,
+        form: PagePost,
         now: OffsetDateTime,
     ) -> Result<Outcome, SurveyError> {
         let Open {

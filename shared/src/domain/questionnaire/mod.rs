@@ -13,15 +13,15 @@ pub use model::*;
 const BUILTIN_FILES: [(&str, &str); 3] = [
     (
         "questionnaires/patientupplevelse.toml",
-        include_str!("../../questionnaires/patientupplevelse.toml"),
+        include_str!("../../../questionnaires/patientupplevelse.toml"),
     ),
     (
         "questionnaires/civilsamhalle.toml",
-        include_str!("../../questionnaires/civilsamhalle.toml"),
+        include_str!("../../../questionnaires/civilsamhalle.toml"),
     ),
     (
         "questionnaires/nyckeltal.toml",
-        include_str!("../../questionnaires/nyckeltal.toml"),
+        include_str!("../../../questionnaires/nyckeltal.toml"),
     ),
 ];
 

@@ -6,14 +6,14 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use crate::answers::{DONT_KNOW, FieldError, NOT_APPLICABLE, visible_questions};
-use crate::form::{FIELD_ACTION, FIELD_LANG, FIELD_SECTION};
-use crate::questionnaire::{ChoiceOption, NO, Question, QuestionKind, Questionnaire, YES};
-use crate::strings::{UiText, form_problem_message, problem_message, ui};
-use crate::survey::PageState;
-use crate::text::{Lang, Localized};
+use crate::domain::answers::{DONT_KNOW, FieldError, NOT_APPLICABLE, visible_questions};
+use crate::domain::questionnaire::{ChoiceOption, NO, Question, QuestionKind, Questionnaire, YES};
+use crate::domain::text::{Lang, Localized};
+use crate::service::respondent::PageState;
+use crate::web::form::{FIELD_ACTION, FIELD_LANG, FIELD_SECTION};
+use crate::web::strings::{UiText, form_problem_message, problem_message, ui};
 
-pub const STYLESHEET: &str = include_str!("../../assets/svar.css");
+pub const STYLESHEET: &str = include_str!("../../../assets/svar.css");
 pub const STYLESHEET_PATH: &str = "/static/svar.css";
 
 /// The common frame: language, title, skip link, language switch and main content.
@@ -82,8 +82,8 @@ fn summary_line(question: &str, message: &str) -> String {
 
 fn message_for(questionnaire: &Questionnaire, error: &FieldError, lang: Lang) -> String {
     let whole = match &error.problem {
-        crate::answers::Problem::PartExceedsWhole { whole }
-        | crate::answers::Problem::PartsExceedWhole { whole, .. } => questionnaire
+        crate::domain::answers::Problem::PartExceedsWhole { whole }
+        | crate::domain::answers::Problem::PartsExceedWhole { whole, .. } => questionnaire
             .question(whole.as_str())
             .map(|q| q.text.text(lang).to_owned()),
         _ => None,

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::model::*;
-use crate::text::Localized;
+use crate::domain::text::Localized;
 
 /// Answer codes reserved for the "Vet ej" and "Ej aktuellt" answers.
 pub const RESERVED_CODES: [&str; 2] = ["vet_ej", "ej_aktuellt"];

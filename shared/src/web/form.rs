@@ -7,7 +7,8 @@
 use percent_encoding::percent_decode;
 
 use crate::domain::RawAnswers;
-use crate::text::Lang;
+use crate::domain::text::Lang;
+use crate::service::respondent::{FormProblem, PageAction, PagePost};
 
 /// The most fields one page may send; a real page sends far fewer.
 pub const MAX_FIELDS: usize = 1000;
@@ -17,46 +18,19 @@ pub const FIELD_SECTION: &str = "_section";
 pub const FIELD_ACTION: &str = "_action";
 pub const FIELD_LANG: &str = "_lang";
 
-/// The button the respondent pressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageAction {
-    Back,
-    Next,
-    Send,
-}
-
-/// Something in the body that is wrong as such, before any question is looked at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormProblem {
-    /// Bytes that are not UTF-8; they were replaced so the rest can be shown again.
-    InvalidUtf8,
-    /// More fields than any page has.
-    TooManyFields,
-    /// A field name that is not a question on this page.
-    UnknownField(String),
-    /// The page number is missing or not a number.
-    BadSection,
-    /// No known button was pressed.
-    BadAction,
-}
-
-/// A decoded page: controls and the answers as typed.
+/// A decoded page: the post for the service and the language to answer in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageForm {
-    /// Section index as sent; checked against the questionnaire by the caller.
-    pub section: Option<usize>,
-    pub action: Option<PageAction>,
+    pub post: PagePost,
     pub lang: Lang,
-    pub answers: RawAnswers,
-    pub problems: Vec<FormProblem>,
 }
 
 /// Decodes a form body. Never fails: problems are collected for the page to show.
 pub fn decode_page_form(body: &[u8]) -> PageForm {
-    let mut form = PageForm {
+    let mut lang = Lang::Sv;
+    let mut form = PagePost {
         section: None,
         action: None,
-        lang: Lang::Sv,
         answers: RawAnswers::new(),
         problems: Vec::new(),
     };
@@ -86,7 +60,7 @@ pub fn decode_page_form(body: &[u8]) -> PageForm {
                     _ => None,
                 }
             }
-            FIELD_LANG => form.lang = Lang::from_param(Some(value.as_str())),
+            FIELD_LANG => lang = Lang::from_param(Some(value.as_str())),
             _ => form.answers.entry(name).or_default().push(value),
         }
     }
@@ -99,7 +73,7 @@ pub fn decode_page_form(body: &[u8]) -> PageForm {
     if form.action.is_none() {
         form.problems.push(FormProblem::BadAction);
     }
-    form
+    PageForm { post: form, lang }
 }
 
 fn decode_component(raw: &[u8], invalid_utf8: &mut bool) -> String {
@@ -170,11 +144,11 @@ mod tests {
 
     #[test]
     fn a_page_decodes_with_repeated_names() {
-        let form =
+        let PageForm { post: form, lang } =
             decode_page_form(b"_section=2&_action=next&_lang=en&q=a&q=b&t=hej+d%C3%A5%0D%0Aja");
+        assert_eq!(lang, Lang::En);
         assert_eq!(form.section, Some(2));
         assert_eq!(form.action, Some(PageAction::Next));
-        assert_eq!(form.lang, Lang::En);
         assert_eq!(form.answers["q"], vec!["a", "b"]);
         assert_eq!(form.answers["t"], vec!["hej då\nja"]);
         assert!(form.problems.is_empty());
@@ -182,7 +156,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_reported_and_kept_lossily() {
-        let form = decode_page_form(b"_section=0&_action=next&t=%FF%FEabc");
+        let form = decode_page_form(b"_section=0&_action=next&t=%FF%FEabc").post;
         assert_eq!(form.problems, vec![FormProblem::InvalidUtf8]);
         assert!(form.answers["t"][0].ends_with("abc"));
     }

@@ -4,11 +4,11 @@
 //! (on Next) and over the whole questionnaire (on Send); answers to questions that
 //! conditions hide are dropped, never stored.
 
-use crate::domain::{Answer, Answers, RawAnswers};
-use crate::questionnaire::{
+use crate::domain::questionnaire::{
     Condition, ConsistencyCheck, NO, OptionCode, Question, QuestionId, QuestionKind, Questionnaire,
     Section, Slug, YES,
 };
+use crate::domain::{Answer, Answers, RawAnswers};
 
 /// Form value for "Vet ej" (don't know).
 pub const DONT_KNOW: &str = "vet_ej";

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::text::Localized;
+use crate::domain::text::Localized;
 
 /// A short machine name: lowercase ASCII letters, digits and `_`, 1 to 40 characters,
 /// starting with a letter or digit (scale codes are `1` to `5`). Used for questionnaire, section and question ids and option codes.

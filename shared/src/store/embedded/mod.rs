@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::*;
-use crate::questionnaire::Slug;
+use crate::domain::questionnaire::Slug;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS questionnaires (

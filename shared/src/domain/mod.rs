@@ -1,0 +1,18 @@
+//! The domain: what a survey is and what a respondent gives, with no storage or web in it.
+//!
+//! - [`questionnaire`]: the questionnaire model, its file format and the built-in set.
+//! - [`ids`], [`credential`], [`records`]: ids, invitation credentials, rounds,
+//!   invitations, drafts and responses.
+//! - [`answers`]: validating typed answers and deciding what is shown.
+//! - [`text`]: languages and translated text.
+
+pub mod answers;
+pub mod credential;
+pub mod ids;
+pub mod questionnaire;
+pub mod records;
+pub mod text;
+
+pub use credential::*;
+pub use ids::*;
+pub use records::*;

@@ -1,0 +1,8 @@
+//! The use cases, on the storage traits. Nothing here knows HTTP or HTML: handlers decode
+//! a request into a service type, call one function and render its outcome.
+//!
+//! - [`respondent`]: opening an invitation, showing a page, taking a posted page.
+//! - [`setup`]: making rounds and invitations (the municipality workspace grows here).
+
+pub mod respondent;
+pub mod setup;
