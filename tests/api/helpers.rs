@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use svar_shared::domain::questionnaire::{self, Slug};
-use svar_shared::domain::{HashKey, Municipality, QuestionnaireRef, Round, RoundId};
+use svar_shared::domain::{HashKey, QuestionnaireRef, Round, RoundId};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::setup::{IssuedInvitation, issue_invitation};
 use svar_shared::store::Store;
@@ -60,10 +60,7 @@ async fn spawn_app_on(
         store.publish_questionnaire(&q).await.unwrap();
     }
     store
-        .put_municipality(&Municipality {
-            id: Slug::parse("testkommun").unwrap(),
-            name: "Testkommun".into(),
-        })
+        .put_municipality(&svar_tests::municipality())
         .await
         .unwrap();
     let hash_key = HashKey::new(vec![7; 32]);

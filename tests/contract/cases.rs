@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use svar_shared::domain::questionnaire;
 use svar_shared::domain::*;
-use svar_shared::store::{PageCursor, Store, StoreError, SubmitOutcome};
+use svar_shared::store::{PageCursor, SaveDraftOutcome, Store, StoreError, SubmitOutcome};
 use svar_tests::*;
 use time::Duration;
 
@@ -177,12 +177,28 @@ pub async fn a_round_of_an_unknown_municipality_is_refused(store: Arc<dyn Store>
 
 pub async fn putting_a_municipality_again_renames_it(store: Arc<dyn Store>) {
     let round = new_round(&*store).await;
+    assert_eq!(
+        store.municipality(&municipality().id).await.expect("read"),
+        Some(municipality())
+    );
     let renamed = Municipality {
         name: "Nya Testkommun".to_owned(),
+        contact: svar_shared::domain::text::Localized::swedish("Ny kontakt, åäö"),
         ..municipality()
     };
     store.put_municipality(&renamed).await.expect("rename");
     assert_eq!(store.round(&round.id).await.expect("read"), Some(round));
+    assert_eq!(
+        store.municipality(&renamed.id).await.expect("read"),
+        Some(renamed)
+    );
+    assert_eq!(
+        store
+            .municipality(&slug("okand_kommun"))
+            .await
+            .expect("read"),
+        None
+    );
 }
 
 // --- Invitations ---
@@ -367,11 +383,108 @@ pub async fn an_invitation_without_a_draft_has_none(store: Arc<dyn Store>) {
 pub async fn a_draft_for_an_unknown_invitation_is_refused(store: Arc<dyn Store>) {
     new_round(&*store).await;
     let unknown = InvitationId::random();
-    let result = store
+    let outcome = store
         .save_draft(&unknown, &draft("Ingen", now() + Duration::days(1)))
-        .await;
-    assert!(result.is_err(), "got {result:?}");
+        .await
+        .expect("save");
+    assert_eq!(outcome, SaveDraftOutcome::NotOpen);
     assert_eq!(store.draft(&unknown, now()).await.expect("read"), None);
+}
+
+/// Back racing Send: once the response is stored, no draft is written beside it.
+pub async fn a_draft_after_the_response_was_sent_is_refused(store: Arc<dyn Store>) {
+    let round = new_round(&*store).await;
+    let (new, _) = new_invitation(&*store, &round).await;
+    let id = &new.invitation.id;
+    store
+        .submit_response(id, &response(&round))
+        .await
+        .expect("submit");
+    let outcome = store
+        .save_draft(id, &draft("För sent", now() + Duration::days(1)))
+        .await
+        .expect("save");
+    assert_eq!(outcome, SaveDraftOutcome::NotOpen);
+    assert_eq!(store.draft(id, now()).await.expect("read"), None);
+}
+
+// --- Guessing limits ---
+
+fn client(address: &str) -> ClientKey {
+    ClientKey::from_address(&hash_key(), address.parse().expect("an address"))
+}
+
+const WINDOW: Duration = Duration::minutes(5);
+
+pub async fn failed_look_ups_are_counted_per_client_within_the_window(store: Arc<dyn Store>) {
+    let (guesser, other) = (client("192.0.2.1"), client("192.0.2.2"));
+    let now = now();
+    assert_eq!(
+        store
+            .failed_lookups(&guesser, now, WINDOW)
+            .await
+            .expect("count"),
+        0
+    );
+    store
+        .record_failed_lookup(&guesser, now - Duration::minutes(10), WINDOW)
+        .await
+        .expect("record");
+    for at in [
+        now - Duration::minutes(2),
+        now - Duration::minutes(1),
+        now,
+        now,
+    ] {
+        store
+            .record_failed_lookup(&guesser, at, WINDOW)
+            .await
+            .expect("record");
+    }
+    assert_eq!(
+        store
+            .failed_lookups(&guesser, now, WINDOW)
+            .await
+            .expect("count"),
+        4
+    );
+    assert_eq!(
+        store
+            .failed_lookups(&other, now, WINDOW)
+            .await
+            .expect("count"),
+        0
+    );
+    // Later, the old failures have left the window.
+    let later = now + Duration::minutes(6);
+    assert_eq!(
+        store
+            .failed_lookups(&guesser, later, WINDOW)
+            .await
+            .expect("count"),
+        0
+    );
+}
+
+pub async fn concurrent_failed_look_ups_are_all_counted(store: Arc<dyn Store>) {
+    let guesser = client("2001:db8::1");
+    let now = now();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, guesser) = (Arc::clone(&store), guesser.clone());
+            tokio::spawn(async move { store.record_failed_lookup(&guesser, now, WINDOW).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("join").expect("record");
+    }
+    assert_eq!(
+        store
+            .failed_lookups(&guesser, now, WINDOW)
+            .await
+            .expect("count"),
+        20
+    );
 }
 
 // --- Responses ---

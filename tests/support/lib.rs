@@ -7,6 +7,7 @@ pub mod backend;
 use std::collections::BTreeMap;
 
 use svar_shared::domain::questionnaire::{Questionnaire, Slug, parse_definition};
+use svar_shared::domain::text::Localized;
 use svar_shared::domain::*;
 use time::OffsetDateTime;
 
@@ -51,6 +52,10 @@ pub fn municipality() -> Municipality {
     Municipality {
         id: slug("testkommun"),
         name: "Testkommun".to_owned(),
+        contact: Localized::swedish("Testkommunens kontaktcenter, 0000-00 00 00"),
+        privacy_notice: Localized::swedish(
+            "Testkommunen ansvarar för enkäten. Svaren sparas utan namn.",
+        ),
     }
 }
 

@@ -153,7 +153,7 @@ fn render_outcome(
         Outcome::Redirect { position } => {
             Redirect::to(&format!("?del={position}&lang={}", lang.code())).into_response()
         }
-        Outcome::Thanks { questionnaire } => {
+        Outcome::Thanks { questionnaire, .. } => {
             pages::thanks_page(lang, &questionnaire).into_response()
         }
         Outcome::AlreadyAnswered => (

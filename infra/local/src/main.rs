@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use svar_shared::config::{Config, StoreConfig};
-use svar_shared::domain::questionnaire::{self, Questionnaire, Slug};
+use svar_shared::domain::questionnaire::{self, Questionnaire};
 use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::setup::issue_invitation;
@@ -41,6 +41,9 @@ const DEMO_ROUNDS: [(&str, &str, &str, usize); 3] = [
         1,
     ),
 ];
+
+/// The demo municipality, texts and all (`demo/municipality.toml`).
+const DEMO_MUNICIPALITY: &str = include_str!("../demo/municipality.toml");
 
 const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
 
@@ -108,10 +111,7 @@ async fn demo_round(
     questionnaire_id: &str,
     name: &str,
 ) -> Result<Round, Box<dyn Error>> {
-    let municipality = Municipality {
-        id: Slug::parse("demo")?,
-        name: "Demokommunen".into(),
-    };
+    let municipality: Municipality = toml::from_str(DEMO_MUNICIPALITY)?;
     store.put_municipality(&municipality).await?;
     let questionnaire = questionnaires
         .iter()

@@ -3,6 +3,7 @@
 //! short codes offline.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -151,6 +152,30 @@ impl CredentialHash {
     }
 }
 
+/// A client as the guessing limit knows it: a keyed hash of its network address, never the
+/// address itself. An IPv6 address counts by its /64 prefix, the block one household or
+/// phone is normally given, so stepping through one's own addresses does not reset the count.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientKey(String);
+
+impl ClientKey {
+    pub fn from_address(key: &HashKey, address: IpAddr) -> Self {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");
+        mac.update(b"client:");
+        match address.to_canonical() {
+            IpAddr::V4(v4) => mac.update(&v4.octets()),
+            IpAddr::V6(v6) => mac.update(&v6.octets()[..8]),
+        }
+        // 128 bits are plenty to keep clients apart and keep the stored key short.
+        Self(data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes()[..16]))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +210,23 @@ mod tests {
             code.hash(&key),
             Credential::Link("ABCDEFGHJK".into()).hash(&key)
         );
+    }
+
+    #[test]
+    fn client_keys_hide_the_address_and_group_an_ipv6_prefix() {
+        let key = HashKey::new(b"k1".to_vec());
+        let a = ClientKey::from_address(&key, "192.0.2.7".parse().unwrap());
+        assert!(!a.as_str().contains("192"));
+        assert_ne!(
+            a,
+            ClientKey::from_address(&key, "192.0.2.8".parse().unwrap())
+        );
+        assert_eq!(
+            a,
+            ClientKey::from_address(&key, "::ffff:192.0.2.7".parse().unwrap())
+        );
+        let v6 = |s: &str| ClientKey::from_address(&key, s.parse().unwrap());
+        assert_eq!(v6("2001:db8:1:2::1"), v6("2001:db8:1:2:ffff::9"));
+        assert_ne!(v6("2001:db8:1:2::1"), v6("2001:db8:1:3::1"));
     }
 }

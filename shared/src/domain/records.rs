@@ -11,6 +11,7 @@ use time::{Date, OffsetDateTime};
 use super::credential::CredentialHash;
 use super::ids::*;
 use super::questionnaire::{OptionCode, QuestionId, QuestionnaireId, Slug};
+use super::text::Localized;
 
 /// A municipality's short id, e.g. `kungalv`.
 pub type MunicipalityId = Slug;
@@ -19,6 +20,12 @@ pub type MunicipalityId = Slug;
 pub struct Municipality {
     pub id: MunicipalityId,
     pub name: String,
+    /// Whom a respondent can ask about the survey (a unit, a phone number, an e-mail
+    /// address), shown on every respondent page.
+    pub contact: Localized,
+    /// The short privacy notice on every respondent page: who is responsible, what is
+    /// stored, that answers are anonymous, how long anything is kept.
+    pub privacy_notice: Localized,
 }
 
 /// Which questionnaire version a round uses.

@@ -50,6 +50,14 @@ pub struct Localized {
 }
 
 impl Localized {
+    /// Text in Swedish alone; other languages fall back to it.
+    pub fn swedish(text: impl Into<String>) -> Self {
+        Self {
+            sv: text.into(),
+            en: None,
+        }
+    }
+
     /// The text in `lang` together with the language it is really in, so a page can
     /// mark Swedish fallback text with `lang="sv"` inside an English page.
     pub fn get(&self, lang: Lang) -> (&str, Lang) {

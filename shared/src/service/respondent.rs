@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use time::{Duration, OffsetDateTime};
 
@@ -11,7 +12,7 @@ use crate::domain::answers::{
 };
 use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Questionnaire};
 use crate::domain::*;
-use crate::store::{Store, StoreError, SubmitOutcome};
+use crate::store::{SaveDraftOutcome, Store, StoreError, SubmitOutcome};
 
 /// How long a half-answered questionnaire is kept after the last page was saved.
 pub const DRAFT_LIFETIME: Duration = Duration::days(30);
@@ -26,12 +27,17 @@ pub enum SurveyError {
     /// An invitation names a questionnaire version that is not in the store.
     #[error("questionnaire {0} version {1} is missing")]
     QuestionnaireMissing(String, u32),
+    /// An invitation names a municipality that is not in the store.
+    #[error("municipality {0} is missing")]
+    MunicipalityMissing(String),
 }
 
 /// One page of a questionnaire as it should be shown.
 #[derive(Debug, Clone)]
 pub struct PageState {
     pub questionnaire: Arc<Questionnaire>,
+    /// Who is asking: named, with a contact and a privacy notice, on every page.
+    pub municipality: Arc<Municipality>,
     /// Index into `questionnaire.sections`.
     pub section: usize,
     /// 1-based place among the pages shown to this respondent ("Del 2 av 4").
@@ -68,6 +74,7 @@ pub enum Outcome {
     },
     Thanks {
         questionnaire: Arc<Questionnaire>,
+        municipality: Arc<Municipality>,
     },
     AlreadyAnswered,
     NotFound,
@@ -78,6 +85,7 @@ struct Open {
     credential_hash: CredentialHash,
     invitation: Invitation,
     questionnaire: Arc<Questionnaire>,
+    municipality: Arc<Municipality>,
     answers: RawAnswers,
 }
 
@@ -124,7 +132,13 @@ pub struct SurveyService {
     hash_key: HashKey,
     /// Published versions never change, so they are cached for the container's life.
     questionnaires: RwLock<HashMap<QuestionnaireRef, Arc<Questionnaire>>>,
+    /// A municipality's texts may be edited, so they are kept for [`MUNICIPALITY_CACHE_TIME`].
+    municipalities: RwLock<HashMap<MunicipalityId, (Instant, Arc<Municipality>)>>,
 }
+
+/// How long a municipality's name, contact and privacy notice are reused before they are
+/// read again: an edit shows within this time, and a busy round costs no extra read per page.
+const MUNICIPALITY_CACHE_TIME: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl SurveyService {
     pub fn new(store: Arc<dyn Store>, hash_key: HashKey) -> Self {
@@ -132,6 +146,7 @@ impl SurveyService {
             store,
             hash_key,
             questionnaires: RwLock::new(HashMap::new()),
+            municipalities: RwLock::new(HashMap::new()),
         }
     }
 
@@ -179,6 +194,29 @@ impl SurveyService {
         Ok(loaded)
     }
 
+    async fn municipality(&self, id: &MunicipalityId) -> Result<Arc<Municipality>, SurveyError> {
+        let cached = self
+            .municipalities
+            .read()
+            .ok()
+            .and_then(|cache| cache.get(id).cloned());
+        if let Some((read_at, found)) = cached
+            && read_at.elapsed() < MUNICIPALITY_CACHE_TIME
+        {
+            return Ok(found);
+        }
+        let loaded = Arc::new(
+            self.store
+                .municipality(id)
+                .await?
+                .ok_or_else(|| SurveyError::MunicipalityMissing(id.to_string()))?,
+        );
+        if let Ok(mut cache) = self.municipalities.write() {
+            cache.insert(id.clone(), (Instant::now(), Arc::clone(&loaded)));
+        }
+        Ok(loaded)
+    }
+
     async fn open(&self, path_segment: &str, now: OffsetDateTime) -> Result<Opened, SurveyError> {
         let Some(credential) = Credential::from_path(path_segment) else {
             return Ok(Opened::Done(Outcome::NotFound));
@@ -195,6 +233,7 @@ impl SurveyService {
             return Ok(Opened::Done(Outcome::AlreadyAnswered));
         }
         let questionnaire = self.questionnaire(&invitation.questionnaire).await?;
+        let municipality = self.municipality(&invitation.municipality).await?;
         let answers = self
             .store
             .draft(&invitation.id, now)
@@ -205,6 +244,7 @@ impl SurveyService {
             credential_hash,
             invitation,
             questionnaire,
+            municipality,
             answers,
         }))
     }
@@ -228,6 +268,7 @@ impl SurveyService {
             .unwrap_or_else(|| resume_section(&open.questionnaire, &open.answers));
         Ok(page(
             open.questionnaire,
+            open.municipality,
             section,
             open.answers,
             Vec::new(),
@@ -246,6 +287,7 @@ impl SurveyService {
             credential_hash,
             invitation,
             questionnaire,
+            municipality,
             mut answers,
         } = match self.open(path_segment, now).await? {
             Opened::Ready(open) => open,
@@ -259,7 +301,14 @@ impl SurveyService {
             if !problems.contains(&FormProblem::BadSection) {
                 problems.push(FormProblem::BadSection);
             }
-            return Ok(page(questionnaire, resume, answers, Vec::new(), problems));
+            return Ok(page(
+                questionnaire,
+                municipality,
+                resume,
+                answers,
+                Vec::new(),
+                problems,
+            ));
         };
 
         let section = &questionnaire.sections[index];
@@ -292,11 +341,19 @@ impl SurveyService {
             let errors = validate_section(&questionnaire, section, &answers)
                 .err()
                 .unwrap_or_default();
-            return Ok(page(questionnaire, index, answers, errors, problems));
+            return Ok(page(
+                questionnaire,
+                municipality,
+                index,
+                answers,
+                errors,
+                problems,
+            ));
         }
         let Some(action) = form.action else {
             return Ok(page(
                 questionnaire,
+                municipality,
                 index,
                 answers,
                 Vec::new(),
@@ -308,16 +365,27 @@ impl SurveyService {
         let place = visible.iter().position(|s| *s == index).unwrap_or(0);
         match action {
             PageAction::Back => {
-                self.save_draft(&invitation, &answers, now).await?;
+                if !self.save_draft(&invitation, &answers, now).await? {
+                    return Ok(Outcome::AlreadyAnswered);
+                }
                 Ok(Outcome::Redirect {
                     position: place.max(1),
                 })
             }
             PageAction::Next => {
                 let result = validate_section(&questionnaire, section, &answers);
-                self.save_draft(&invitation, &answers, now).await?;
+                if !self.save_draft(&invitation, &answers, now).await? {
+                    return Ok(Outcome::AlreadyAnswered);
+                }
                 match result {
-                    Err(errors) => Ok(page(questionnaire, index, answers, errors, Vec::new())),
+                    Err(errors) => Ok(page(
+                        questionnaire,
+                        municipality,
+                        index,
+                        answers,
+                        errors,
+                        Vec::new(),
+                    )),
                     Ok(_) => Ok(Outcome::Redirect {
                         position: (place + 2).min(visible.len()),
                     }),
@@ -325,8 +393,17 @@ impl SurveyService {
             }
             PageAction::Send => {
                 if let Err(errors) = validate_section(&questionnaire, section, &answers) {
-                    self.save_draft(&invitation, &answers, now).await?;
-                    return Ok(page(questionnaire, index, answers, errors, Vec::new()));
+                    if !self.save_draft(&invitation, &answers, now).await? {
+                        return Ok(Outcome::AlreadyAnswered);
+                    }
+                    return Ok(page(
+                        questionnaire,
+                        municipality,
+                        index,
+                        answers,
+                        errors,
+                        Vec::new(),
+                    ));
                 }
                 match validate_all(&questionnaire, &answers) {
                     Err((first, errors)) => {
@@ -339,8 +416,17 @@ impl SurveyService {
                         if current.is_none_or(|i| i.status == InvitationStatus::Answered) {
                             return Ok(Outcome::AlreadyAnswered);
                         }
-                        self.save_draft(&invitation, &answers, now).await?;
-                        Ok(page(questionnaire, first, answers, errors, Vec::new()))
+                        if !self.save_draft(&invitation, &answers, now).await? {
+                            return Ok(Outcome::AlreadyAnswered);
+                        }
+                        Ok(page(
+                            questionnaire,
+                            municipality,
+                            first,
+                            answers,
+                            errors,
+                            Vec::new(),
+                        ))
                     }
                     Ok(valid) => {
                         let response = Response {
@@ -356,7 +442,10 @@ impl SurveyService {
                             .submit_response(&invitation.id, &response)
                             .await?
                         {
-                            SubmitOutcome::Stored => Ok(Outcome::Thanks { questionnaire }),
+                            SubmitOutcome::Stored => Ok(Outcome::Thanks {
+                                questionnaire,
+                                municipality,
+                            }),
                             SubmitOutcome::AlreadyAnswered => Ok(Outcome::AlreadyAnswered),
                         }
                     }
@@ -365,23 +454,26 @@ impl SurveyService {
         }
     }
 
+    /// Saves the answers so far; false when the invitation is no longer open (a response
+    /// was sent meanwhile, e.g. from another tab), and nothing was saved.
     async fn save_draft(
         &self,
         invitation: &Invitation,
         answers: &RawAnswers,
         now: OffsetDateTime,
-    ) -> Result<(), SurveyError> {
+    ) -> Result<bool, SurveyError> {
         let draft = Draft {
             answers: answers.clone(),
             expires_at: (now + DRAFT_LIFETIME).min(invitation.expires_at),
         };
-        self.store.save_draft(&invitation.id, &draft).await?;
-        Ok(())
+        let outcome = self.store.save_draft(&invitation.id, &draft).await?;
+        Ok(outcome == SaveDraftOutcome::Saved)
     }
 }
 
 fn page(
     questionnaire: Arc<Questionnaire>,
+    municipality: Arc<Municipality>,
     section: usize,
     answers: RawAnswers,
     errors: Vec<FieldError>,
@@ -395,6 +487,7 @@ fn page(
     Outcome::Page(Box::new(PageState {
         total: visible.len().max(position),
         questionnaire,
+        municipality,
         section,
         position,
         answers,

@@ -73,7 +73,46 @@ pub trait DraftStore: Send + Sync {
         invitation: &InvitationId,
         now: OffsetDateTime,
     ) -> StoreResult<Option<Draft>>;
-    async fn save_draft(&self, invitation: &InvitationId, draft: &Draft) -> StoreResult<()>;
+    /// Saves the draft only while the invitation is open: once a response is sent, no
+    /// answer may be written beside it again (Back racing Send).
+    async fn save_draft(
+        &self,
+        invitation: &InvitationId,
+        draft: &Draft,
+    ) -> StoreResult<SaveDraftOutcome>;
+}
+
+/// What happened to a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveDraftOutcome {
+    Saved,
+    /// The invitation is answered (or gone); nothing was written.
+    NotOpen,
+}
+
+/// Failed look-ups of links and codes, per client, so that guessing can be limited.
+/// Counts are kept in whole-minute buckets that expire by themselves.
+#[async_trait]
+pub trait GuessStore: Send + Sync {
+    /// Counts one failed look-up by `client` at `now`, kept for at least `window`.
+    async fn record_failed_lookup(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<()>;
+    /// The failed look-ups by `client` in the `window` up to `now` (to the minute).
+    async fn failed_lookups(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<u32>;
+}
+
+/// The minute bucket a time falls in, as unix minutes: what [`GuessStore`] counts by.
+pub fn minute_bucket(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().div_euclid(60)
 }
 
 /// What happened to a submission.
@@ -118,8 +157,9 @@ pub trait ResponseStore: Send + Sync {
 /// Setting up municipalities, rounds and invitations (grown by the municipality workspace).
 #[async_trait]
 pub trait SetupStore: Send + Sync {
-    /// Creates the municipality or renames an existing one.
+    /// Creates the municipality or replaces its name, contact and privacy notice.
     async fn put_municipality(&self, municipality: &Municipality) -> StoreResult<()>;
+    async fn municipality(&self, id: &MunicipalityId) -> StoreResult<Option<Municipality>>;
     /// Creates the round; creating the same id again is a no-op.
     async fn create_round(&self, round: &Round) -> StoreResult<()>;
     async fn round(&self, id: &RoundId) -> StoreResult<Option<Round>>;
@@ -129,11 +169,11 @@ pub trait SetupStore: Send + Sync {
 
 /// Everything a deployment's storage offers.
 pub trait Store:
-    QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore
+    QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore
 {
 }
 
-impl<T: QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore> Store
-    for T
+impl<T: QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore>
+    Store for T
 {
 }

@@ -44,6 +44,11 @@ const OPEN: &str = "open";
 const ANSWERED: &str = "answered";
 const NEW_ITEM: &str = "attribute_not_exists(pk)";
 const EXISTING_ITEM: &str = "attribute_exists(pk)";
+/// `status` is a reserved word in DynamoDB's expressions, so it is spelled `#status`
+/// with [`status_name`].
+const OPEN_INVITATION: &str = "attribute_exists(pk) AND #status = :open";
+/// How long a failed look-up bucket outlives its minute, beyond the window asked for.
+const GUESS_BUCKET_SLACK_SECONDS: i64 = 120;
 
 /// The store on one DynamoDB table; cheap to clone (the client is shared).
 #[derive(Debug, Clone)]
@@ -163,6 +168,11 @@ fn draft_key(invitation: &InvitationId) -> Item {
     key(format!("I#{invitation}"), DRAFT)
 }
 
+fn guess_key(client: &ClientKey, minute: i64) -> Item {
+    // Zero-padded so a range of minutes is a range of sort keys.
+    key(format!("G#{}", client.as_str()), format!("M#{minute:012}"))
+}
+
 fn response_key(round: &RoundId, response: &str) -> Item {
     key(format!("R#{round}"), format!("{RESPONSE_PREFIX}{response}"))
 }
@@ -280,12 +290,16 @@ fn put(table: &str, item: Item, condition: &str) -> StoreResult<TransactWriteIte
 }
 
 fn condition_check(table: &str, key: Item, condition: &str) -> StoreResult<TransactWriteItem> {
-    let check = ConditionCheck::builder()
+    let mut check = ConditionCheck::builder()
         .table_name(table)
         .set_key(Some(key))
-        .condition_expression(condition)
-        .build()
-        .map_err(StoreError::unavailable)?;
+        .condition_expression(condition);
+    if condition == OPEN_INVITATION {
+        check = check
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":open", s(OPEN));
+    }
+    let check = check.build().map_err(StoreError::unavailable)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
@@ -450,7 +464,11 @@ impl DraftStore for DynamoStore {
         }))
     }
 
-    async fn save_draft(&self, invitation: &InvitationId, draft: &Draft) -> StoreResult<()> {
+    async fn save_draft(
+        &self,
+        invitation: &InvitationId,
+        draft: &Draft,
+    ) -> StoreResult<SaveDraftOutcome> {
         let expires_at = draft.expires_at.unix_timestamp();
         let draft_item = item(
             draft_key(invitation),
@@ -460,10 +478,10 @@ impl DraftStore for DynamoStore {
                 (TTL_ATTRIBUTE, n(expires_at)),
             ],
         );
-        // The condition check keeps drafts to existing invitations, as the embedded
-        // store's foreign key does.
+        // The condition check keeps drafts to open invitations: none is written beside a
+        // sent response, nor for an invitation that does not exist.
         let actions = vec![
-            condition_check(&self.table, invitation_key(invitation), EXISTING_ITEM)?,
+            condition_check(&self.table, invitation_key(invitation), OPEN_INVITATION)?,
             TransactWriteItem::builder()
                 .put(
                     Put::builder()
@@ -475,10 +493,8 @@ impl DraftStore for DynamoStore {
                 .build(),
         ];
         match self.transact(actions).await? {
-            Ok(()) => Ok(()),
-            Err(cancelled) if cancelled.condition_failed(0) => {
-                Err(cancelled.refused("a draft for an invitation that does not exist"))
-            }
+            Ok(()) => Ok(SaveDraftOutcome::Saved),
+            Err(cancelled) if cancelled.condition_failed(0) => Ok(SaveDraftOutcome::NotOpen),
             Err(cancelled) => Err(cancelled.into_error()),
         }
     }
@@ -607,7 +623,11 @@ impl SetupStore for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(item(
                 municipality_key(&municipality.id),
-                [("name", s(&municipality.name))],
+                [
+                    ("name", s(&municipality.name)),
+                    ("contact", s(to_json(&municipality.contact)?)),
+                    ("privacy_notice", s(to_json(&municipality.privacy_notice)?)),
+                ],
             )))
             .send()
             .await
@@ -644,6 +664,20 @@ impl SetupStore for DynamoStore {
             }
             Err(cancelled) => Err(cancelled.into_error()),
         }
+    }
+
+    async fn municipality(&self, id: &MunicipalityId) -> StoreResult<Option<Municipality>> {
+        self.get(municipality_key(id))
+            .await?
+            .map(|stored| {
+                Ok(Municipality {
+                    id: id.clone(),
+                    name: text(&stored, "name")?.to_owned(),
+                    contact: from_json(&stored, "contact")?,
+                    privacy_notice: from_json(&stored, "privacy_notice")?,
+                })
+            })
+            .transpose()
     }
 
     async fn round(&self, id: &RoundId) -> StoreResult<Option<Round>> {
@@ -715,5 +749,57 @@ impl SetupStore for DynamoStore {
             }
             Err(cancelled) => Err(cancelled.into_error()),
         }
+    }
+}
+
+#[async_trait]
+impl GuessStore for DynamoStore {
+    async fn record_failed_lookup(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<()> {
+        let expires = (now + window).unix_timestamp() + GUESS_BUCKET_SLACK_SECONDS;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(guess_key(client, minute_bucket(now))))
+            .update_expression("ADD #count :one SET #ttl = :ttl")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(expires))
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+
+    async fn failed_lookups(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<u32> {
+        let (from, to) = (minute_bucket(now - window) + 1, minute_bucket(now));
+        let bounds = (guess_key(client, from), guess_key(client, to));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", bounds.0["pk"].clone())
+            .expression_attribute_values(":from", bounds.0["sk"].clone())
+            .expression_attribute_values(":to", bounds.1["sk"].clone())
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        let mut total: u32 = 0;
+        for bucket in output.items() {
+            total = total.saturating_add(number(bucket, "count")?);
+        }
+        Ok(total)
     }
 }

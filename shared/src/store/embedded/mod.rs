@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS questionnaires (
 );
 CREATE TABLE IF NOT EXISTS municipalities (
     id TEXT PRIMARY KEY,
-    name TEXT NOT NULL
+    name TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    privacy_notice TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rounds (
     id TEXT PRIMARY KEY,
@@ -54,7 +56,22 @@ CREATE TABLE IF NOT EXISTS responses (
     body TEXT NOT NULL,
     PRIMARY KEY (round, id)
 );
+CREATE TABLE IF NOT EXISTS failed_lookups (
+    client TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (client, minute)
+) WITHOUT ROWID;
 ";
+
+/// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
+/// counts those already applied. A new database gets the current schema from [`SCHEMA`]
+/// and skips them all.
+const MIGRATIONS: &[&str] = &[
+    // 1: a municipality's contact and privacy notice.
+    "ALTER TABLE municipalities ADD COLUMN contact TEXT NOT NULL DEFAULT '{\"sv\":\"\"}';
+     ALTER TABLE municipalities ADD COLUMN privacy_notice TEXT NOT NULL DEFAULT '{\"sv\":\"\"}';",
+];
 
 #[derive(Clone)]
 pub struct EmbeddedStore {
@@ -95,7 +112,7 @@ impl EmbeddedStore {
         connection.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
-        connection.execute_batch(SCHEMA)?;
+        migrate(&connection)?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
         })
@@ -117,6 +134,28 @@ impl EmbeddedStore {
         .await
         .map_err(StoreError::unavailable)?
     }
+}
+
+/// Brings the schema up to date: a new file gets [`SCHEMA`], an older one its [`MIGRATIONS`].
+fn migrate(connection: &Connection) -> StoreResult<()> {
+    let current = MIGRATIONS.len() as i64;
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let is_new: bool = connection.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'municipalities')",
+        [],
+        |row| row.get(0),
+    )?;
+    if is_new {
+        connection.execute_batch(SCHEMA)?;
+    } else {
+        for migration in MIGRATIONS.iter().skip(version.max(0) as usize) {
+            connection.execute_batch(migration)?;
+        }
+        // Tables added since (without data to migrate) come with `IF NOT EXISTS`.
+        connection.execute_batch(SCHEMA)?;
+    }
+    connection.execute_batch(&format!("PRAGMA user_version = {current}"))?;
+    Ok(())
 }
 
 #[async_trait]
@@ -250,7 +289,11 @@ impl DraftStore for EmbeddedStore {
         .await
     }
 
-    async fn save_draft(&self, invitation: &InvitationId, draft: &Draft) -> StoreResult<()> {
+    async fn save_draft(
+        &self,
+        invitation: &InvitationId,
+        draft: &Draft,
+    ) -> StoreResult<SaveDraftOutcome> {
         let invitation = invitation.to_string();
         let answers = to_json(&draft.answers)?;
         let expires_at = draft.expires_at.unix_timestamp();
@@ -261,13 +304,14 @@ impl DraftStore for EmbeddedStore {
                 "DELETE FROM drafts WHERE expires_at <= ?1",
                 [OffsetDateTime::now_utc().unix_timestamp()],
             )?;
-            tx.execute(
-                "INSERT INTO drafts (invitation, answers, expires_at) VALUES (?1, ?2, ?3)
+            let saved = tx.execute(
+                "INSERT INTO drafts (invitation, answers, expires_at)
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?1 AND status = 'open')
                  ON CONFLICT (invitation) DO UPDATE SET answers = excluded.answers, expires_at = excluded.expires_at",
                 params![invitation, answers, expires_at],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(if saved == 0 { SaveDraftOutcome::NotOpen } else { SaveDraftOutcome::Saved })
         })
         .await
     }
@@ -365,10 +409,40 @@ impl SetupStore for EmbeddedStore {
         let municipality = municipality.clone();
         self.with_connection(move |conn| {
             conn.execute(
-                "INSERT INTO municipalities (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-                params![municipality.id.as_str(), municipality.name],
+                "INSERT INTO municipalities (id, name, contact, privacy_notice) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact = excluded.contact,
+                     privacy_notice = excluded.privacy_notice",
+                params![
+                    municipality.id.as_str(),
+                    municipality.name,
+                    to_json(&municipality.contact)?,
+                    to_json(&municipality.privacy_notice)?
+                ],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn municipality(&self, id: &MunicipalityId) -> StoreResult<Option<Municipality>> {
+        let id = id.clone();
+        self.with_connection(move |conn| {
+            let row: Option<(String, String, String)> = conn
+                .query_row(
+                    "SELECT name, contact, privacy_notice FROM municipalities WHERE id = ?1",
+                    [id.as_str()],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(name, contact, privacy_notice)| {
+                Ok(Municipality {
+                    id: id.clone(),
+                    name,
+                    contact: from_json(&contact)?,
+                    privacy_notice: from_json(&privacy_notice)?,
+                })
+            })
+            .transpose()
         })
         .await
     }
@@ -458,6 +532,55 @@ impl SetupStore for EmbeddedStore {
             }
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl GuessStore for EmbeddedStore {
+    async fn record_failed_lookup(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<()> {
+        let client = client.as_str().to_owned();
+        let minute = minute_bucket(now);
+        let oldest_kept = minute_bucket(now - window);
+        self.with_connection(move |conn| {
+            let tx = conn.transaction()?;
+            // Old buckets go here, as drafts do: no clean-up job is needed locally.
+            tx.execute(
+                "DELETE FROM failed_lookups WHERE minute < ?1",
+                [oldest_kept],
+            )?;
+            tx.execute(
+                "INSERT INTO failed_lookups (client, minute, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (client, minute) DO UPDATE SET count = count + 1",
+                params![client, minute],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn failed_lookups(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<u32> {
+        let client = client.as_str().to_owned();
+        let (from, to) = (minute_bucket(now - window), minute_bucket(now));
+        self.with_connection(move |conn| {
+            let count: i64 = conn.query_row(
+                "SELECT COALESCE(SUM(count), 0) FROM failed_lookups WHERE client = ?1 AND minute > ?2 AND minute <= ?3",
+                params![client, from, to],
+                |row| row.get(0),
+            )?;
+            Ok(u32::try_from(count).unwrap_or(u32::MAX))
         })
         .await
     }
