@@ -5,7 +5,8 @@
 //! |---|---|---|
 //! | `SVAR_STORE` | `embedded` (SQLite in a folder) or `dynamodb` | `embedded`, or `dynamodb` under Lambda |
 //! | `SVAR_DATA_DIR` | folder of the embedded store | `data` |
-//! | `SVAR_TABLE` | DynamoDB table name | required for `dynamodb` |
+//! | `SVAR_RESPONSES_TABLE` | DynamoDB table of questionnaires, rounds, responses (point-in-time recovery on) | required for `dynamodb` |
+//! | `SVAR_INVITATIONS_TABLE` | DynamoDB table of invitations, credentials, drafts (no backups); must differ from the responses table | required for `dynamodb` |
 //! | `SVAR_DYNAMODB_ENDPOINT` | DynamoDB endpoint override (DynamoDB Local) | AWS default |
 //! | `SVAR_HASH_KEY` | hex key that credentials are hashed with (32+ bytes) | embedded: made once and kept in the data folder; for `dynamodb` this or `SVAR_HASH_KEY_PARAMETER` |
 //! | `SVAR_HASH_KEY_PARAMETER` | name of an SSM Parameter Store `SecureString` holding that hex key, read (decrypted) once at start; `dynamodb` only, and not together with `SVAR_HASH_KEY` | unset |
@@ -16,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::domain::HashKey;
+use crate::store::dynamo::Tables;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -31,7 +33,7 @@ pub enum StoreConfig {
         data_dir: PathBuf,
     },
     DynamoDb {
-        table: String,
+        tables: Tables,
         endpoint: Option<String>,
     },
 }
@@ -70,7 +72,7 @@ impl Config {
                 data_dir: var("SVAR_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             },
             "dynamodb" => StoreConfig::DynamoDb {
-                table: var("SVAR_TABLE").ok_or(ConfigError::Missing("SVAR_TABLE"))?,
+                tables: dynamodb_tables(var)?,
                 endpoint: var("SVAR_DYNAMODB_ENDPOINT"),
             },
             other => {
@@ -118,6 +120,32 @@ impl Config {
     }
 }
 
+/// The two tables' names. They must differ: the split keeps invitations and drafts out of
+/// the backups of the responses (`docs/dynamodb.md`, "Two tables"). The single
+/// `SVAR_TABLE` of earlier versions is refused with a pointer to its replacements, so an
+/// old deployment fails at start rather than writing to the wrong place.
+fn dynamodb_tables(var: impl Fn(&str) -> Option<String>) -> Result<Tables, ConfigError> {
+    if var("SVAR_TABLE").is_some() {
+        return Err(ConfigError::Invalid {
+            name: "SVAR_TABLE",
+            problem: "is replaced by SVAR_RESPONSES_TABLE and SVAR_INVITATIONS_TABLE".into(),
+        });
+    }
+    let tables = Tables {
+        responses: var("SVAR_RESPONSES_TABLE")
+            .ok_or(ConfigError::Missing("SVAR_RESPONSES_TABLE"))?,
+        invitations: var("SVAR_INVITATIONS_TABLE")
+            .ok_or(ConfigError::Missing("SVAR_INVITATIONS_TABLE"))?,
+    };
+    if tables.responses == tables.invitations {
+        return Err(ConfigError::Invalid {
+            name: "SVAR_INVITATIONS_TABLE",
+            problem: "must name another table than SVAR_RESPONSES_TABLE".into(),
+        });
+    }
+    Ok(tables)
+}
+
 pub(crate) fn parse_hash_key(hex: &str) -> Result<HashKey, ConfigError> {
     let bytes = data_encoding::HEXLOWER_PERMISSIVE
         .decode(hex.trim().as_bytes())
@@ -132,4 +160,61 @@ pub(crate) fn parse_hash_key(hex: &str) -> Result<HashKey, ConfigError> {
         });
     }
     Ok(HashKey::new(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables_from(pairs: &[(&str, &str)]) -> Result<Tables, ConfigError> {
+        dynamodb_tables(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn both_tables_are_read_from_their_own_variables() {
+        let tables = tables_from(&[
+            ("SVAR_RESPONSES_TABLE", "svar-responses"),
+            ("SVAR_INVITATIONS_TABLE", "svar-invitations"),
+        ])
+        .expect("valid");
+        assert_eq!(tables, Tables::with_prefix("svar"));
+    }
+
+    #[test]
+    fn a_missing_table_is_named() {
+        let error = tables_from(&[("SVAR_RESPONSES_TABLE", "svar-responses")]).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::Missing("SVAR_INVITATIONS_TABLE")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn one_table_for_both_is_refused() {
+        let error = tables_from(&[
+            ("SVAR_RESPONSES_TABLE", "svar"),
+            ("SVAR_INVITATIONS_TABLE", "svar"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("another table"), "{error}");
+    }
+
+    #[test]
+    fn the_old_single_table_variable_points_to_its_replacements() {
+        let error = tables_from(&[
+            ("SVAR_TABLE", "svar"),
+            ("SVAR_RESPONSES_TABLE", "svar-responses"),
+            ("SVAR_INVITATIONS_TABLE", "svar-invitations"),
+        ])
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("SVAR_RESPONSES_TABLE"),
+            "{error}"
+        );
+    }
 }

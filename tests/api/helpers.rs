@@ -49,7 +49,7 @@ pub async fn spawn_app() -> TestApp {
 /// The same on a DynamoDB store in DynamoDB Local (fails loudly if it is not running).
 pub async fn spawn_app_on_dynamodb() -> TestApp {
     let backend = svar_tests::backend::Dynamo::new().await;
-    spawn_app_on(backend.store.clone(), Box::new(backend.table)).await
+    spawn_app_on(backend.store.clone(), Box::new(backend.tables)).await
 }
 
 async fn spawn_app_on(

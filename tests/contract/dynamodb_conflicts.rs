@@ -1,6 +1,8 @@
-//! Transaction conflicts: DynamoDB cancels a transaction whose items another transaction
-//! holds. DynamoDB Local runs transactions one at a time and never does this, so these
-//! tests give the DynamoDB store scripted answers instead of a database.
+//! Transaction conflicts and throttling: DynamoDB cancels a transaction whose items
+//! another transaction holds (`TransactionConflict`), or that came when a table or
+//! partition was over its throughput (`ThrottlingError`, `ProvisionedThroughputExceeded`).
+//! DynamoDB Local runs transactions one at a time and never does either, so these tests
+//! give the DynamoDB store scripted answers instead of a database.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -84,13 +86,30 @@ fn scripted_store(
         .http_client(http.clone())
         .build();
     let client = aws_sdk_dynamodb::Client::from_conf(config);
-    (DynamoStore::new(client, "svar"), http)
+    (
+        DynamoStore::new(
+            client,
+            svar_shared::store::dynamo::Tables::with_prefix("svar"),
+        ),
+        http,
+    )
 }
 
-/// A cancelled submission: reason codes for the invitation, response, round and draft.
+/// A cancelled submission: the reason code for the invitation's action, the others none.
 fn cancelled(invitation: &str) -> (u16, String) {
+    cancelled_with([invitation, "None", "None", "None"])
+}
+
+/// A cancelled submission: reason codes for the invitation, response, counter shard and
+/// draft, in that order.
+fn cancelled_with(reasons: [&str; 4]) -> (u16, String) {
+    let reasons: Vec<String> = reasons
+        .iter()
+        .map(|code| format!(r#"{{"Code":"{code}"}}"#))
+        .collect();
     let body = format!(
-        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled","CancellationReasons":[{{"Code":"{invitation}"}},{{"Code":"None"}},{{"Code":"None"}},{{"Code":"None"}}]}}"#
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled","CancellationReasons":[{}]}}"#,
+        reasons.join(",")
     );
     (400, body)
 }
@@ -153,4 +172,58 @@ async fn a_submission_that_keeps_conflicting_gives_up_as_unavailable() {
     );
     let calls = http.calls.load(Ordering::SeqCst);
     assert!((2..=20).contains(&calls), "tried {calls} times");
+}
+
+#[tokio::test]
+async fn a_throttled_submission_is_retried_until_it_is_stored() {
+    let (store, http) = scripted_store(|n| match n {
+        0 => cancelled_with(["None", "None", "ThrottlingError", "None"]),
+        1 => cancelled_with(["None", "ProvisionedThroughputExceeded", "None", "None"]),
+        _ => succeeded(),
+    });
+    let round = round("kontrakt");
+    let outcome = store
+        .submit_response(&InvitationId::random(), &response(&round))
+        .await
+        .expect("submit");
+    assert_eq!(outcome, SubmitOutcome::Stored);
+    assert_eq!(http.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_submission_that_stays_throttled_gives_up_as_unavailable_after_the_bounded_attempts() {
+    let (store, http) =
+        scripted_store(|_| cancelled_with(["None", "None", "ThrottlingError", "None"]));
+    let round = round("kontrakt");
+    let started = std::time::Instant::now();
+    let result = store
+        .submit_response(&InvitationId::random(), &response(&round))
+        .await;
+    let Err(StoreError::Unavailable(error)) = result else {
+        panic!("expected Unavailable, got {result:?}");
+    };
+    assert!(
+        format!("{error:?}").contains("ThrottlingError"),
+        "{error:?}"
+    );
+    assert_eq!(
+        http.calls.load(Ordering::SeqCst),
+        svar_shared::store::dynamo::TRANSACTION_ATTEMPTS as usize
+    );
+    assert!(started.elapsed() < svar_shared::store::dynamo::TRANSACTION_RETRY_BUDGET);
+}
+
+#[tokio::test]
+async fn a_cancellation_for_a_failed_condition_is_not_retried() {
+    let (store, http) =
+        scripted_store(|_| cancelled_with(["None", "None", "ConditionalCheckFailed", "None"]));
+    let round = round("kontrakt");
+    let result = store
+        .submit_response(&InvitationId::random(), &response(&round))
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::UnknownRound)),
+        "{result:?}"
+    );
+    assert_eq!(http.calls.load(Ordering::SeqCst), 1);
 }

@@ -142,14 +142,14 @@ contract_tests! {
 
             use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
             use svar_shared::domain::*;
-            use svar_shared::store::dynamo::TTL_ATTRIBUTE;
+            use svar_shared::store::dynamo::{TTL_ATTRIBUTE, keys};
             use svar_tests::*;
 
             let backend = svar_tests::backend::Dynamo::new().await;
-            let (client, table, store) = (&backend.client, &backend.table, &backend.store);
+            let (client, tables, store) = (&backend.client, &backend.tables, &backend.store);
             let ttl = client
                 .describe_time_to_live()
-                .table_name(table)
+                .table_name(&tables.invitations)
                 .send()
                 .await
                 .expect("describe time to live");
@@ -174,18 +174,20 @@ contract_tests! {
                 .await
                 .expect("submit");
 
-            let get = |pk: String, sk: &'static str| async move {
-                client
-                    .get_item()
-                    .table_name(table)
-                    .key("pk", AttributeValue::S(pk))
-                    .key("sk", AttributeValue::S(sk.to_owned()))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .expect("get item")
-                    .item
-                    .expect("the item exists")
+            let get = |table: &str, pk: String, sk: &'static str| {
+                let table = table.to_owned();
+                async move {
+                    client
+                        .get_item()
+                        .table_name(table)
+                        .key("pk", AttributeValue::S(pk))
+                        .key("sk", AttributeValue::S(sk.to_owned()))
+                        .consistent_read(true)
+                        .send()
+                        .await
+                        .expect("get item")
+                        .item
+                }
             };
             let ttl_of = |item: &HashMap<String, AttributeValue>| -> i64 {
                 match item.get(TTL_ATTRIBUTE) {
@@ -193,23 +195,34 @@ contract_tests! {
                     other => panic!("{TTL_ATTRIBUTE} is {other:?}"),
                 }
             };
-            let draft_item = get(format!("I#{}", drafting.invitation.id), "DRAFT").await;
+            let invitations = &tables.invitations;
+            let draft_pk = format!("{}{}", keys::INVITATION_PREFIX, drafting.invitation.id);
+            let draft_item = get(invitations, draft_pk, "DRAFT").await.expect("the draft");
             assert_eq!(ttl_of(&draft_item), draft.expires_at.unix_timestamp());
             let expiry = answered.invitation.expires_at.unix_timestamp();
-            let invitation_item = get(format!("I#{}", answered.invitation.id), "META").await;
+            let invitation_pk = format!("{}{}", keys::INVITATION_PREFIX, answered.invitation.id);
+            let invitation_item = get(invitations, invitation_pk.clone(), "META")
+                .await
+                .expect("the invitation");
             assert!(ttl_of(&invitation_item) >= expiry);
             for hash in [&answered.link_hash, &answered.code_hash] {
-                let credential_item = get(format!("C#{}", hash.as_str()), "C").await;
+                let pk = format!("{}{}", keys::CREDENTIAL_PREFIX, hash.as_str());
+                let credential_item = get(invitations, pk, "C").await.expect("the credential");
                 assert!(ttl_of(&credential_item) >= expiry);
             }
+            // Invitations live only in the table without backups.
+            assert!(get(&tables.responses, invitation_pk, "META").await.is_none());
 
-            // The response item holds nothing that leads back to the invitation.
+            // The response is in the responses table, with nothing that leads back to
+            // the invitation.
             let responses = client
                 .query()
-                .table_name(table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", AttributeValue::S(format!("R#{}", round.id)))
-                .expression_attribute_values(":prefix", AttributeValue::S("RESP#".to_owned()))
+                .table_name(&tables.responses)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(
+                    ":pk",
+                    AttributeValue::S(format!("{}{}", keys::RESPONSES_PREFIX, round.id)),
+                )
                 .consistent_read(true)
                 .send()
                 .await
@@ -229,6 +242,59 @@ contract_tests! {
                 assert!(!stored.contains(&secret), "a response item holds {secret}");
             }
             assert!(!responses[0].contains_key(TTL_ATTRIBUTE), "responses never expire");
+        }
+
+        #[tokio::test]
+        #[ignore = "needs DynamoDB Local: run tests/run-all"]
+        async fn the_response_count_is_split_over_shards_that_add_up() {
+            use aws_sdk_dynamodb::types::AttributeValue;
+            use svar_shared::store::dynamo::keys;
+            use svar_tests::*;
+
+            let backend = svar_tests::backend::Dynamo::new().await;
+            let (client, tables, store) = (&backend.client, &backend.tables, &backend.store);
+            store.put_municipality(&municipality()).await.expect("municipality");
+            let round = round("kontrakt");
+            store.create_round(&round).await.expect("round");
+            let submissions = 40;
+            for _ in 0..submissions {
+                let (new, _, _) = invitation(&round);
+                store.create_invitation(&new).await.expect("invitation");
+                store
+                    .submit_response(&new.invitation.id, &response(&round))
+                    .await
+                    .expect("submit");
+            }
+            assert_eq!(store.count_responses(&round.id).await.expect("count"), submissions);
+
+            let mut shards_used = 0;
+            let mut total = 0;
+            for shard in 0..keys::COUNTER_SHARDS {
+                let item = client
+                    .get_item()
+                    .table_name(&tables.responses)
+                    .key(
+                        "pk",
+                        AttributeValue::S(format!("{}{}#{shard:02}", keys::COUNTER_PREFIX, round.id)),
+                    )
+                    .key("sk", AttributeValue::S("COUNT".to_owned()))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .expect("get item")
+                    .item
+                    .unwrap_or_else(|| panic!("shard {shard} was made with the round"));
+                let Some(AttributeValue::N(count)) = item.get("count") else {
+                    panic!("shard {shard} has no count");
+                };
+                let count: u64 = count.parse().expect("a number");
+                total += count;
+                shards_used += usize::from(count > 0);
+            }
+            assert_eq!(total, submissions);
+            // 40 submissions over 16 shards at random: all in one or two shards would
+            // mean the shard is not picked at random (chance far below one in 10^30).
+            assert!(shards_used > 2, "only {shards_used} shards were used");
         }
     },
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use svar_shared::store::Store;
-use svar_shared::store::dynamo::{self, DynamoStore};
+use svar_shared::store::dynamo::{self, DynamoStore, Tables};
 use svar_shared::store::embedded::EmbeddedStore;
 use tempfile::TempDir;
 
@@ -28,11 +28,11 @@ impl Embedded {
     }
 }
 
-/// A DynamoDB store on a new table in DynamoDB Local, at the endpoint that
+/// A DynamoDB store on two new tables in DynamoDB Local, at the endpoint that
 /// `tests/services.sh` exports.
 pub struct Dynamo {
     pub client: aws_sdk_dynamodb::Client,
-    pub table: String,
+    pub tables: Tables,
     pub store: Arc<dyn Store>,
 }
 
@@ -50,16 +50,16 @@ impl Dynamo {
             );
         };
         let client = dynamo::local_client(&endpoint);
-        let table = format!("svar-contract-{}", uuid::Uuid::new_v4());
+        let tables = Tables::with_prefix(&format!("svar-contract-{}", uuid::Uuid::new_v4()));
         let created = tokio::time::timeout(
             Duration::from_secs(30),
-            dynamo::create_table(&client, &table),
+            dynamo::create_tables(&client, &tables),
         )
         .await;
         match created {
             Ok(Ok(())) => {}
             Ok(Err(error)) => panic!(
-                "could not create table {table} in DynamoDB Local at {endpoint} \
+                "could not create tables {tables:?} in DynamoDB Local at {endpoint} \
                  ({ENDPOINT_VARIABLE}): {}",
                 svar_shared::telemetry::error_chain(&error)
             ),
@@ -67,10 +67,10 @@ impl Dynamo {
                 "DynamoDB Local at {endpoint} ({ENDPOINT_VARIABLE}) did not answer within 30 s"
             ),
         }
-        let store = Arc::new(DynamoStore::new(client.clone(), table.clone()));
+        let store = Arc::new(DynamoStore::new(client.clone(), tables.clone()));
         Self {
             client,
-            table,
+            tables,
             store,
         }
     }

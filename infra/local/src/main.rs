@@ -77,7 +77,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
         StoreConfig::Embedded { data_dir } => {
             println!("Data sparas i mappen {}", data_dir.display())
         }
-        StoreConfig::DynamoDb { table, .. } => println!("Data sparas i DynamoDB-tabellen {table}"),
+        StoreConfig::DynamoDb { tables, .. } => println!(
+            "Data sparas i DynamoDB-tabellerna {} och {}",
+            tables.responses, tables.invitations
+        ),
     }
     for (id, questionnaire_id, name, links) in DEMO_ROUNDS {
         let round = demo_round(&*store, &questionnaires, id, questionnaire_id, name).await?;

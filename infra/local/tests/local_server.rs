@@ -222,18 +222,19 @@ fn a_broken_questionnaire_file_stops_the_server_with_a_clear_message() {
 fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
     let endpoint = std::env::var("SVAR_TEST_DYNAMODB_ENDPOINT")
         .expect("SVAR_TEST_DYNAMODB_ENDPOINT must name DynamoDB Local (tests/services.sh)");
-    let table = format!("svar-local-{}", std::process::id());
+    let tables = dynamo::Tables::with_prefix(&format!("svar-local-{}", std::process::id()));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = dynamo::local_client(&endpoint);
     runtime
-        .block_on(dynamo::create_table(&client, &table))
+        .block_on(dynamo::create_tables(&client, &tables))
         .unwrap();
 
     let data = tempfile::tempdir().unwrap();
     let mut command = command(data.path());
     command
         .env("SVAR_STORE", "dynamodb")
-        .env("SVAR_TABLE", &table)
+        .env("SVAR_RESPONSES_TABLE", &tables.responses)
+        .env("SVAR_INVITATIONS_TABLE", &tables.invitations)
         .env("SVAR_DYNAMODB_ENDPOINT", &endpoint)
         .env("SVAR_HASH_KEY", "ab".repeat(32))
         .env("AWS_REGION", "eu-north-1")

@@ -4,10 +4,14 @@
 
 mod tls;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::SdkConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
 use crate::config::{Config, ConfigError, StoreConfig, in_lambda, parse_hash_key};
 use crate::domain::HashKey;
@@ -45,10 +49,11 @@ pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, HashKey), St
             let store = EmbeddedStore::open(&data_dir.join("svar.sqlite3"))?;
             Ok((Arc::new(store), key))
         }
-        StoreConfig::DynamoDb { table, endpoint } => {
-            // One SDK configuration (region, credentials) for every client; the
-            // endpoint override is DynamoDB's alone.
-            let mut sdk = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        StoreConfig::DynamoDb { tables, endpoint } => {
+            // One SDK configuration (region, credentials, timeouts) for every client;
+            // the endpoint override is DynamoDB's alone.
+            let mut sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .timeout_config(sdk_timeouts());
             if in_lambda() {
                 // Outside Lambda the system's roots stay: an office network that
                 // inspects TLS with a root of its own must keep working.
@@ -65,31 +70,91 @@ pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, HashKey), St
                 dynamodb = dynamodb.endpoint_url(endpoint);
             }
             let client = aws_sdk_dynamodb::Client::from_conf(dynamodb.build());
-            Ok((Arc::new(DynamoStore::new(client, table.clone())), key))
+            Ok((Arc::new(DynamoStore::new(client, tables.clone())), key))
+        }
+    }
+}
+
+/// The longest one attempt of an AWS request may take (connecting included). A DynamoDB
+/// or SSM request normally answers in milliseconds; 1.5 s leaves room for a cold start's
+/// first TLS handshake.
+pub const SDK_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The longest one AWS operation may take, the SDK's own retries (throttling, 5xx,
+/// time-outs of an attempt) included.
+///
+/// Why these numbers: the functions' `Timeout` in template.yaml is 10 s. A store
+/// transaction starts no new attempt after `TRANSACTION_RETRY_BUDGET` (5 s), so it ends
+/// within 5 + 3 = 8 s even if its last attempt hangs, and the function still answers
+/// with an error page instead of being stopped by Lambda with a bare 502.
+/// `tests/template` checks the `Timeout` stays above that sum.
+pub const SDK_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn sdk_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(SDK_ATTEMPT_TIMEOUT)
+        .operation_attempt_timeout(SDK_ATTEMPT_TIMEOUT)
+        .operation_timeout(SDK_OPERATION_TIMEOUT)
+        .build()
+}
+
+/// Attempts of reading the hash key at a cold start. Without the key the function
+/// cannot serve anything, and a cold start that fails costs the visitor a 502, so a
+/// passing fault (a throttled or slow SSM) is tried again after a pause.
+const HASH_KEY_ATTEMPTS: u32 = 4;
+
+/// Runs `operation` up to `attempts` times while it fails with an error `should_retry`
+/// accepts, pausing between attempts: 50 to 100 ms, doubling each time (the SDK already
+/// retries within one operation; this covers an operation that ran out of those).
+pub(crate) async fn retry_with_backoff<T, E, F, Fut>(
+    attempts: u32,
+    should_retry: impl Fn(&E) -> bool,
+    mut operation: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut attempt = 1;
+    loop {
+        match operation().await {
+            Err(error) if attempt < attempts && should_retry(&error) => {
+                let ceiling = 100u64 << (attempt - 1).min(5);
+                let pause = rand::Rng::random_range(&mut rand::rng(), ceiling / 2..=ceiling);
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            result => return result,
         }
     }
 }
 
 /// Reads the hash key from an SSM `SecureString` parameter, decrypted. Called once per
-/// process (a Lambda cold start): one request to SSM. Errors name the parameter, never
-/// its value.
+/// process (a Lambda cold start): one request to SSM, retried (see [`HASH_KEY_ATTEMPTS`])
+/// unless the parameter does not exist. Errors name the parameter, never its value.
 async fn hash_key_from_parameter(sdk: &SdkConfig, name: &str) -> Result<HashKey, ConfigError> {
     let invalid = |problem: String| ConfigError::Invalid {
         name: "SVAR_HASH_KEY_PARAMETER",
         problem,
     };
-    let output = aws_sdk_ssm::Client::new(sdk)
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| {
-            invalid(format!(
-                "could not read parameter {name}: {}",
-                aws_sdk_ssm::error::DisplayErrorContext(e)
-            ))
-        })?;
+    let ssm = aws_sdk_ssm::Client::new(sdk);
+    let missing = |error: &aws_sdk_ssm::error::SdkError<GetParameterError>| {
+        matches!(
+            error.as_service_error(),
+            Some(GetParameterError::ParameterNotFound(_))
+        )
+    };
+    let output = retry_with_backoff(
+        HASH_KEY_ATTEMPTS,
+        |error| !missing(error),
+        || ssm.get_parameter().name(name).with_decryption(true).send(),
+    )
+    .await
+    .map_err(|e| {
+        invalid(format!(
+            "could not read parameter {name}: {}",
+            aws_sdk_ssm::error::DisplayErrorContext(e)
+        ))
+    })?;
     let value = output
         .parameter
         .and_then(|p| p.value)
@@ -116,5 +181,61 @@ fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
             Ok(key)
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::retry_with_backoff;
+
+    #[tokio::test]
+    async fn an_operation_that_fails_twice_succeeds_on_the_third_attempt() {
+        let calls = Cell::new(0);
+        let result: Result<&str, &str> = retry_with_backoff(
+            4,
+            |_| true,
+            || {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move { if n <= 2 { Err("throttled") } else { Ok("key") } }
+            },
+        )
+        .await;
+        assert_eq!(result, Ok("key"));
+        assert_eq!(calls.get(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_operation_that_always_fails_is_tried_the_given_number_of_times() {
+        let calls = Cell::new(0);
+        let result: Result<(), &str> = retry_with_backoff(
+            4,
+            |_| true,
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("throttled") }
+            },
+        )
+        .await;
+        assert_eq!(result, Err("throttled"));
+        assert_eq!(calls.get(), 4);
+    }
+
+    #[tokio::test]
+    async fn an_error_not_worth_retrying_ends_at_once() {
+        let calls = Cell::new(0);
+        let result: Result<(), &str> = retry_with_backoff(
+            4,
+            |e| *e != "not found",
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("not found") }
+            },
+        )
+        .await;
+        assert_eq!(result, Err("not found"));
+        assert_eq!(calls.get(), 1);
     }
 }

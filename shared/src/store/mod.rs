@@ -2,7 +2,7 @@
 //!
 //! Two implementations pass one contract test suite (`tests/contract`):
 //! [`embedded::EmbeddedStore`] (SQLite on disk, the local default) and
-//! [`dynamo::DynamoStore`] (one DynamoDB table, see `docs/dynamodb.md`).
+//! [`dynamo::DynamoStore`] (two DynamoDB tables, see `docs/dynamodb.md`).
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
