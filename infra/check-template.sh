@@ -73,7 +73,7 @@ for resource in template["Resources"].values():
     if resource.get("Type") == "AWS::Serverless::Function":
         # `sam deploy` uploads the build and puts its S3 address here.
         resource["Properties"]["CodeUri"] = "s3://svar-check/code.zip"
-parameters = {"HashKeyParameterName": "/svar/check/hash-key"}
+parameters = {"HashKeyParameterName": "/svar/check/hash-key", "AlarmEmail": "alarms@example.org"}
 with open(sys.argv[1], "w") as out:
     json.dump(transform(template, parameters, NoManagedPolicies()), out, indent=1)
 PY

@@ -6,7 +6,14 @@
 //!   function, and the function has no other events;
 //! - every function runs on `provided.al2023`, `arm64`, is built by cargo-lambda and
 //!   has its own role, whose Allow statements name no `*` action or resource;
-//! - the table's keys and time-to-live attribute are the ones the DynamoDB store uses;
+//! - the two tables' keys and time-to-live attribute are the ones the DynamoDB store
+//!   uses; point-in-time recovery is on for the responses table and off for the
+//!   invitations table; each function gets the tables by `!Ref`;
+//! - respond's DynamoDB statements are narrowed by `dynamodb:LeadingKeys` to the item
+//!   kinds it needs;
+//! - the alarms (API 5xx rate, throttling per table, errors per function) mail the
+//!   address given as a parameter;
+//! - the functions' time-out outlasts the store's slowest retried transaction;
 //! - no secret is written into the template.
 //!
 //! `cfn-lint` and the build run in `infra/check-template.sh`.
@@ -384,41 +391,377 @@ fn respond_may_not_touch_the_export_bucket() {
     );
 }
 
+/// The logical id a `!Ref` names.
+fn ref_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        _ => None,
+    }
+}
+
+/// The logical id a `!GetAtt <id>.Arn` names.
+fn arn_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => {
+            tagged.value.as_str().and_then(|s| s.strip_suffix(".Arn"))
+        }
+        _ => None,
+    }
+}
+
+const RESPONSES_TABLE: &str = "ResponsesTable";
+const INVITATIONS_TABLE: &str = "InvitationsTable";
+
+fn table_properties<'a>(template: &'a Value, id: &str) -> &'a Value {
+    let tables = resources(template, "AWS::DynamoDB::Table");
+    let table = tables.get(id).unwrap_or_else(|| panic!("no table {id}"));
+    get(table, "Properties").expect("table has Properties")
+}
+
 #[test]
-fn the_table_is_the_one_the_dynamodb_store_expects() {
+fn the_two_tables_are_the_ones_the_dynamodb_store_expects() {
     let template = template();
     let tables = resources(&template, "AWS::DynamoDB::Table");
-    assert_eq!(tables.len(), 1, "one table");
-    let table = tables.values().next().expect("one table");
-    let properties = get(table, "Properties").expect("table has Properties");
     assert_eq!(
-        str_at(properties, &["BillingMode"]),
-        Some("PAY_PER_REQUEST")
+        tables.keys().map(String::as_str).collect::<Vec<_>>(),
+        vec![INVITATIONS_TABLE, RESPONSES_TABLE],
+        "two tables"
     );
+    for id in [RESPONSES_TABLE, INVITATIONS_TABLE] {
+        let properties = table_properties(&template, id);
+        assert_eq!(
+            str_at(properties, &["BillingMode"]),
+            Some("PAY_PER_REQUEST")
+        );
+        let keys: Vec<(&str, &str)> = get(properties, "KeySchema")
+            .and_then(Value::as_sequence)
+            .expect("KeySchema")
+            .iter()
+            .map(|k| {
+                (
+                    str_at(k, &["AttributeName"]).unwrap_or(""),
+                    str_at(k, &["KeyType"]).unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(keys, vec![("pk", "HASH"), ("sk", "RANGE")], "{id}");
+        for attribute in get(properties, "AttributeDefinitions")
+            .and_then(Value::as_sequence)
+            .expect("AttributeDefinitions")
+        {
+            assert_eq!(
+                str_at(attribute, &["AttributeType"]),
+                Some("S"),
+                "{id}: keys are strings"
+            );
+        }
+    }
+}
+
+#[test]
+fn responses_have_point_in_time_recovery_and_invitations_none_but_a_time_to_live() {
+    let template = template();
+    let pitr = |id: &str| {
+        get(
+            table_properties(&template, id),
+            "PointInTimeRecoverySpecification",
+        )
+        .and_then(|p| get(p, "PointInTimeRecoveryEnabled"))
+        .and_then(Value::as_bool)
+    };
+    assert_eq!(pitr(RESPONSES_TABLE), Some(true));
+    // Written out as false, not left to a default, so a reader sees it is meant.
+    assert_eq!(pitr(INVITATIONS_TABLE), Some(false));
+
+    let invitations = table_properties(&template, INVITATIONS_TABLE);
     assert_eq!(
-        str_at(properties, &["TimeToLiveSpecification", "AttributeName"]),
+        str_at(invitations, &["TimeToLiveSpecification", "AttributeName"]),
         Some(svar_shared::store::dynamo::TTL_ATTRIBUTE)
     );
-    let keys: Vec<(&str, &str)> = get(properties, "KeySchema")
-        .and_then(Value::as_sequence)
-        .expect("KeySchema")
-        .iter()
-        .map(|k| {
-            (
-                str_at(k, &["AttributeName"]).unwrap_or(""),
-                str_at(k, &["KeyType"]).unwrap_or(""),
-            )
-        })
-        .collect();
-    assert_eq!(keys, vec![("pk", "HASH"), ("sk", "RANGE")]);
-    for attribute in get(properties, "AttributeDefinitions")
-        .and_then(Value::as_sequence)
-        .expect("AttributeDefinitions")
-    {
+    assert_eq!(
+        get(invitations, "TimeToLiveSpecification")
+            .and_then(|t| get(t, "Enabled"))
+            .and_then(Value::as_bool),
+        Some(true)
+    );
+    // Nothing in the responses table expires.
+    assert!(
+        get(
+            table_properties(&template, RESPONSES_TABLE),
+            "TimeToLiveSpecification"
+        )
+        .is_none()
+    );
+}
+
+#[test]
+fn respond_gets_both_tables_by_ref_and_no_function_the_old_single_table() {
+    let template = template();
+    let text = std::fs::read_to_string(template_path()).expect("template.yaml");
+    assert!(
+        !text.contains("SVAR_TABLE:"),
+        "SVAR_TABLE is replaced by two variables"
+    );
+    let functions = resources(&template, "AWS::Serverless::Function");
+    let respond = functions.get("RespondFunction").expect("RespondFunction");
+    let variables = get(respond, "Properties")
+        .and_then(|p| get(p, "Environment"))
+        .and_then(|e| get(e, "Variables"))
+        .expect("RespondFunction has environment variables");
+    for (name, table) in [
+        ("SVAR_RESPONSES_TABLE", RESPONSES_TABLE),
+        ("SVAR_INVITATIONS_TABLE", INVITATIONS_TABLE),
+    ] {
         assert_eq!(
-            str_at(attribute, &["AttributeType"]),
-            Some("S"),
-            "keys are strings"
+            get(variables, name).and_then(ref_of),
+            Some(table),
+            "RespondFunction: {name} must be !Ref {table}"
+        );
+    }
+    // Table names are given per function, never in Globals: a later function that
+    // reports must not be handed the invitations table.
+    let globals = get(&template, "Globals").and_then(|g| get(g, "Function"));
+    let global_variables = globals
+        .and_then(|f| get(f, "Environment"))
+        .and_then(|e| get(e, "Variables"));
+    for name in ["SVAR_RESPONSES_TABLE", "SVAR_INVITATIONS_TABLE"] {
+        assert!(
+            global_variables.and_then(|v| get(v, name)).is_none(),
+            "{name} is set in Globals"
+        );
+    }
+}
+
+/// The `dynamodb:LeadingKeys` patterns of a statement, if it is narrowed by them.
+fn leading_keys(statement: &Value) -> Option<BTreeSet<String>> {
+    let condition = get(statement, "Condition")?;
+    let like = get(condition, "ForAllValues:StringLike")?;
+    let patterns = get(like, "dynamodb:LeadingKeys")?;
+    Some(
+        strings(patterns)
+            .into_iter()
+            .map(|p| p.as_str().expect("literal patterns").to_owned())
+            .collect(),
+    )
+}
+
+fn patterns(prefixes: &[&str]) -> BTreeSet<String> {
+    prefixes.iter().map(|prefix| format!("{prefix}*")).collect()
+}
+
+#[test]
+fn respond_may_write_only_the_item_kinds_it_needs() {
+    use svar_shared::store::dynamo::keys::*;
+
+    let template = template();
+    let role = &resources(&template, "AWS::IAM::Role")["RespondRole"];
+    let policies = get(role, "Properties")
+        .and_then(|p| get(p, "Policies"))
+        .and_then(Value::as_sequence)
+        .expect("RespondRole has inline Policies");
+    // (table, writes?) -> patterns
+    let mut granted: BTreeMap<(String, bool), BTreeSet<String>> = BTreeMap::new();
+    for policy in policies {
+        let document = get(policy, "PolicyDocument").expect("policy has a document");
+        for statement in statements(document) {
+            let actions: Vec<&str> = get(statement, "Action")
+                .map(strings)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(Value::as_str)
+                .filter(|action| action.starts_with("dynamodb:"))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            let sid = str_at(statement, &["Sid"]).unwrap_or("a statement");
+            let tables: Vec<&str> = get(statement, "Resource")
+                .map(strings)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| {
+                    arn_of(r).unwrap_or_else(|| panic!("{sid}: resources are !GetAtt <table>.Arn"))
+                })
+                .collect();
+            assert_eq!(tables.len(), 1, "{sid}: one table per statement");
+            let keys = leading_keys(statement).unwrap_or_else(|| {
+                panic!("{sid}: DynamoDB statements need a ForAllValues:StringLike dynamodb:LeadingKeys condition")
+            });
+            let writes = actions
+                .iter()
+                .any(|a| *a != "dynamodb:GetItem" && *a != "dynamodb:Query");
+            let reads = actions
+                .iter()
+                .any(|a| *a == "dynamodb:GetItem" || *a == "dynamodb:Query");
+            assert!(
+                !(writes && reads),
+                "{sid}: reads and writes in separate statements"
+            );
+            granted
+                .entry((tables[0].to_owned(), writes))
+                .or_default()
+                .extend(keys);
+        }
+    }
+    let expected = BTreeMap::from([
+        (
+            (INVITATIONS_TABLE.to_owned(), false),
+            patterns(&[CREDENTIAL_PREFIX, INVITATION_PREFIX, GUESS_PREFIX]),
+        ),
+        (
+            // Drafts and the invitation's status (I#), failed look-ups (G#); never a
+            // credential (C#): respond does not create invitations.
+            (INVITATIONS_TABLE.to_owned(), true),
+            patterns(&[INVITATION_PREFIX, GUESS_PREFIX]),
+        ),
+        (
+            (RESPONSES_TABLE.to_owned(), false),
+            patterns(&[QUESTIONNAIRE_PREFIX, MUNICIPALITY_PREFIX]),
+        ),
+        (
+            // Responses and counter shards; never a round, questionnaire or municipality.
+            (RESPONSES_TABLE.to_owned(), true),
+            patterns(&[RESPONSES_PREFIX, COUNTER_PREFIX]),
+        ),
+    ]);
+    assert_eq!(granted, expected);
+    // A pattern of one kind must not match another kind's keys (e.g. "R#*" would
+    // match nothing of RESP#, but "RE*" would match both).
+    for kind in [
+        ROUND_PREFIX,
+        QUESTIONNAIRE_PREFIX,
+        MUNICIPALITY_PREFIX,
+        CREDENTIAL_PREFIX,
+    ] {
+        for ((table, writes), patterns) in &granted {
+            if !writes {
+                continue;
+            }
+            for pattern in patterns {
+                let prefix = pattern.trim_end_matches('*');
+                assert!(
+                    !kind.starts_with(prefix),
+                    "{table}: write pattern {pattern} also matches {kind} items"
+                );
+            }
+        }
+    }
+}
+
+/// The alarm's metrics as (namespace, metric name, dimension value's logical id).
+fn alarm_metrics(alarm: &Value) -> Vec<(String, String, String)> {
+    let properties = get(alarm, "Properties").expect("alarm has Properties");
+    let one = |metric: &Value| {
+        let dimension = get(metric, "Dimensions")
+            .and_then(Value::as_sequence)
+            .and_then(|d| d.first())
+            .and_then(|d| get(d, "Value"))
+            .and_then(ref_of)
+            .unwrap_or_default()
+            .to_owned();
+        (
+            str_at(metric, &["Namespace"])
+                .unwrap_or_default()
+                .to_owned(),
+            str_at(metric, &["MetricName"])
+                .unwrap_or_default()
+                .to_owned(),
+            dimension,
+        )
+    };
+    match get(properties, "Metrics").and_then(Value::as_sequence) {
+        Some(metrics) => metrics
+            .iter()
+            .filter_map(|m| get(m, "MetricStat").and_then(|s| get(s, "Metric")))
+            .map(one)
+            .collect(),
+        None => vec![one(properties)],
+    }
+}
+
+#[test]
+fn alarms_watch_the_api_the_tables_and_every_function_and_mail_the_given_address() {
+    let template = template();
+    let parameter = get(&template, "Parameters")
+        .and_then(|p| get(p, "AlarmEmail"))
+        .expect("an AlarmEmail parameter");
+    assert!(
+        get(parameter, "Default").is_none(),
+        "each stage names its own address"
+    );
+    let topics = resources(&template, "AWS::SNS::Topic");
+    assert_eq!(topics.len(), 1, "one alarm topic");
+    let topic = topics.keys().next().expect("one topic").clone();
+    let subscriptions = resources(&template, "AWS::SNS::Subscription");
+    assert!(
+        subscriptions.values().any(|s| {
+            let p = get(s, "Properties").expect("Properties");
+            str_at(p, &["Protocol"]) == Some("email")
+                && get(p, "Endpoint").and_then(ref_of) == Some("AlarmEmail")
+                && get(p, "TopicArn").and_then(ref_of) == Some(topic.as_str())
+        }),
+        "the topic mails AlarmEmail"
+    );
+
+    let alarms = resources(&template, "AWS::CloudWatch::Alarm");
+    let mut watched = BTreeSet::new();
+    for (id, alarm) in &alarms {
+        let properties = get(alarm, "Properties").expect("Properties");
+        for actions in ["AlarmActions", "OKActions"] {
+            let targets: Vec<Option<&str>> = get(properties, actions)
+                .map(strings)
+                .unwrap_or_default()
+                .into_iter()
+                .map(ref_of)
+                .collect();
+            assert_eq!(targets, vec![Some(topic.as_str())], "{id}: {actions}");
+        }
+        assert_eq!(
+            str_at(properties, &["TreatMissingData"]),
+            Some("notBreaching"),
+            "{id}: no traffic is no alarm"
+        );
+        watched.extend(alarm_metrics(alarm));
+    }
+    let has = |namespace: &str, metric: &str, resource: &str| {
+        watched.contains(&(namespace.to_owned(), metric.to_owned(), resource.to_owned()))
+    };
+    assert!(
+        has("AWS/ApiGateway", "5xx", "HttpApi"),
+        "an alarm on the API's 5xx"
+    );
+    assert!(
+        has("AWS/ApiGateway", "Count", "HttpApi"),
+        "the 5xx alarm is a rate"
+    );
+    for table in [RESPONSES_TABLE, INVITATIONS_TABLE] {
+        for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] {
+            assert!(
+                has("AWS/DynamoDB", metric, table),
+                "an alarm on {metric} of {table}"
+            );
+        }
+    }
+    for function in resources(&template, "AWS::Serverless::Function").keys() {
+        assert!(
+            has("AWS/Lambda", "Errors", function),
+            "an alarm on errors of {function}"
+        );
+    }
+}
+
+#[test]
+fn the_function_timeout_outlasts_the_slowest_retried_transaction() {
+    let template = template();
+    let slowest = svar_shared::startup::SDK_OPERATION_TIMEOUT
+        + svar_shared::store::dynamo::TRANSACTION_RETRY_BUDGET;
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        let timeout = function_property(&template, function, "Timeout")
+            .and_then(Value::as_u64)
+            .unwrap_or(3); // Lambda's default
+        assert!(
+            std::time::Duration::from_secs(timeout) > slowest,
+            "{id}: Timeout {timeout} s must be over {slowest:?}, the SDK's operation time-out plus the store's retry budget"
         );
     }
 }
