@@ -116,8 +116,7 @@ fn log_through_filter(directives: &str) -> String {
         tracing::warn!(target: "lambda_runtime", "shown-runtime-warn");
         tracing::trace!(target: "svar_shared::store", "shown-own-trace");
     });
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    logs
+    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
 }
 
 fn assert_libraries_held_at_info(directives: &str) {
