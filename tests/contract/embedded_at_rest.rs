@@ -70,7 +70,11 @@ async fn after_a_send_the_drafts_text_is_gone_from_the_database_file_and_its_log
     for file in [&database, &log] {
         let bytes = bytes_of(file);
         for text in [FIRST, SECOND] {
-            assert!(!holds(&bytes, text), "{} still holds {text}", file.display());
+            assert!(
+                !holds(&bytes, text),
+                "{} still holds {text}",
+                file.display()
+            );
         }
     }
 }

@@ -69,7 +69,10 @@ async fn writes_queued_together_share_one_commit_and_a_failing_one_is_rolled_bac
     for write in writes {
         write.await.expect("each write is committed");
     }
-    assert!(failing.await.is_err(), "the failing write gets its own error");
+    assert!(
+        failing.await.is_err(),
+        "the failing write gets its own error"
+    );
     assert_eq!(
         store.commits() - before,
         2,
@@ -201,10 +204,11 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
     let (definition, version): (String, i64) = store
         .readers
         .read(|conn| {
-            let definition =
-                conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'responses'", [], |row| {
-                    row.get(0)
-                })?;
+            let definition = conn.query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'responses'",
+                [],
+                |row| row.get(0),
+            )?;
             let version = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
             Ok((definition, version))
         })

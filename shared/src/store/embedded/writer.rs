@@ -148,9 +148,7 @@ where
             (Some(Err(error)), _) => Err(error),
             (Some(Ok(value)), Ok(())) => Ok(value),
             (_, Err(error)) => Err(StoreError::unavailable(error)),
-            (None, Ok(())) => Err(StoreError::Unavailable(
-                "the write was not run".into(),
-            )),
+            (None, Ok(())) => Err(StoreError::Unavailable("the write was not run".into())),
         };
         // The caller may have gone (a cancelled request); its write stands all the same.
         let _ = self.reply.send(answer);
