@@ -199,7 +199,7 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
     assert_eq!(store.count_responses(&round.id).await.unwrap(), 3);
     let page = store.responses_page(&round.id, None, 10).await.unwrap();
     let mut expected = responses.clone();
-    expected.sort_by(|a, b| a.id.to_string().cmp(&b.id.to_string()));
+    expected.sort_by_key(|response| response.id.to_string());
     assert_eq!(page.responses, expected);
     let (definition, version): (String, i64) = store
         .readers
