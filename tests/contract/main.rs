@@ -7,6 +7,7 @@
 
 mod cases;
 mod dynamodb_conflicts;
+mod embedded_at_rest;
 
 /// Generates one test per case per store, plus each store's own extra tests.
 macro_rules! contract_tests {

@@ -265,3 +265,29 @@ fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
         "nothing is written to the data folder"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_hash_key_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+
+    let data = tempfile::tempdir().unwrap();
+    let key = data.path().join("hash.key");
+    drop(start(data.path()));
+    assert_eq!(mode(&key), 0o600, "a new key file");
+
+    // A key file an earlier version left readable by all keeps its key but not its mode.
+    let older = tempfile::tempdir().unwrap();
+    let key = older.path().join("hash.key");
+    let bytes = [7u8; 32];
+    std::fs::write(&key, bytes).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(start(older.path()));
+    assert_eq!(mode(&key), 0o600, "an older key file");
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        bytes,
+        "the key itself is kept"
+    );
+}

@@ -167,17 +167,38 @@ async fn hash_key_from_parameter(sdk: &SdkConfig, name: &str) -> Result<HashKey,
 }
 
 /// The embedded store's key lives beside its database, made once, so codes keep working
-/// across restarts.
+/// across restarts. Only its owner may read it (mode 0600 on Unix): with the key, every
+/// short code could be tried offline against the hashes in the database. A key file
+/// made by an earlier version with wider permissions is narrowed when read.
 fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
     match std::fs::read(path) {
-        Ok(bytes) if bytes.len() >= 32 => Ok(HashKey::new(bytes)),
+        Ok(bytes) if bytes.len() >= 32 => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let permissions = std::fs::metadata(path)?.permissions();
+                if permissions.mode() & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+            Ok(HashKey::new(bytes))
+        }
         Ok(_) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "hash.key is shorter than 32 bytes",
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::io::Write;
             let key = HashKey::generate();
-            std::fs::write(path, key.as_bytes())?;
+            let mut options = std::fs::OpenOptions::new();
+            // `create_new`: a second server starting at the same moment fails here rather
+            // than overwrite the key the first one already uses.
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path)?;
+            file.write_all(key.as_bytes())?;
+            file.sync_all()?;
             Ok(key)
         }
         Err(e) => Err(e),

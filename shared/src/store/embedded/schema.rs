@@ -1,0 +1,116 @@
+//! The tables, the connection settings and the migrations that bring an older file up to date.
+
+use rusqlite::Connection;
+
+use crate::store::StoreResult;
+
+/// Every connection's settings.
+///
+/// - WAL journal with `synchronous = FULL`: a committed transaction survives a crash or a
+///   power cut, and readers never wait for the writer.
+/// - `secure_delete`: deleted content (a draft after its Send, expired drafts, the rows a
+///   migration moves) is overwritten with zeros instead of lingering in free space.
+pub(super) const CONNECTION_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+/// The current schema, which a new database gets as a whole.
+///
+/// `responses` has no rowid: rows are kept in the order of their random ids, so neither a
+/// rowid nor the physical order of the file tells in which order responses arrived.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS questionnaires (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    definition TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+CREATE TABLE IF NOT EXISTS municipalities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    privacy_notice TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rounds (
+    id TEXT PRIMARY KEY,
+    municipality TEXT NOT NULL REFERENCES municipalities (id),
+    name TEXT NOT NULL,
+    questionnaire_id TEXT NOT NULL,
+    questionnaire_version INTEGER NOT NULL,
+    response_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS invitations (
+    id TEXT PRIMARY KEY,
+    round TEXT NOT NULL REFERENCES rounds (id),
+    status TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS credentials (
+    hash TEXT PRIMARY KEY,
+    invitation TEXT NOT NULL REFERENCES invitations (id)
+);
+CREATE TABLE IF NOT EXISTS drafts (
+    invitation TEXT PRIMARY KEY REFERENCES invitations (id),
+    answers TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+-- Saving a draft deletes the expired ones: found by this index, not a scan.
+CREATE INDEX IF NOT EXISTS drafts_by_expiry ON drafts (expires_at);
+CREATE TABLE IF NOT EXISTS responses (
+    round TEXT NOT NULL REFERENCES rounds (id),
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (round, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS failed_lookups (
+    client TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (client, minute)
+) WITHOUT ROWID;
+";
+
+/// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
+/// counts those already applied. A new database gets the current schema from [`SCHEMA`]
+/// and skips them all.
+const MIGRATIONS: &[&str] = &[
+    // 1: a municipality's contact and privacy notice.
+    "ALTER TABLE municipalities ADD COLUMN contact TEXT NOT NULL DEFAULT '{\"sv\":\"\"}';
+     ALTER TABLE municipalities ADD COLUMN privacy_notice TEXT NOT NULL DEFAULT '{\"sv\":\"\"}';",
+    // 2: responses without a rowid (see SCHEMA). The old table's pages are zeroed as they
+    // are freed (`secure_delete`).
+    "CREATE TABLE responses_without_rowid (
+         round TEXT NOT NULL REFERENCES rounds (id),
+         id TEXT NOT NULL,
+         body TEXT NOT NULL,
+         PRIMARY KEY (round, id)
+     ) WITHOUT ROWID;
+     INSERT INTO responses_without_rowid (round, id, body) SELECT round, id, body FROM responses;
+     DROP TABLE responses;
+     ALTER TABLE responses_without_rowid RENAME TO responses;",
+];
+
+/// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older
+/// one its [`MIGRATIONS`]. A crash half-way leaves the file as it was.
+pub(super) fn migrate(connection: &mut Connection) -> StoreResult<()> {
+    let current = MIGRATIONS.len() as i64;
+    let transaction =
+        connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let is_new: bool = transaction.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'municipalities')",
+        [],
+        |row| row.get(0),
+    )?;
+    if is_new {
+        transaction.execute_batch(SCHEMA)?;
+    } else {
+        for migration in MIGRATIONS.iter().skip(version.max(0) as usize) {
+            transaction.execute_batch(migration)?;
+        }
+        // Tables added since (without data to migrate) come with `IF NOT EXISTS`.
+        transaction.execute_batch(SCHEMA)?;
+    }
+    transaction.execute_batch(&format!("PRAGMA user_version = {current}"))?;
+    transaction.commit()?;
+    Ok(())
+}

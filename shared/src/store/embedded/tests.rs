@@ -1,0 +1,223 @@
+//! The writer's group commit and failure paths, and the migration of an older file: what
+//! the storage contract (tests/contract) cannot see from outside.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::writer::AfterCommit;
+use super::*;
+use crate::domain::questionnaire::Slug;
+use crate::domain::*;
+use crate::store::{ResponseStore, SetupStore};
+
+fn open(dir: &tempfile::TempDir) -> EmbeddedStore {
+    EmbeddedStore::open(&dir.path().join("svar.sqlite3")).unwrap()
+}
+
+/// A write job that counts one failed look-up for `client`.
+fn count_client(client: String) -> impl FnOnce(&Connection) -> StoreResult<()> + Send {
+    move |conn| {
+        conn.prepare_cached(
+            "INSERT INTO failed_lookups (client, minute, count) VALUES (?1, 0, 1)",
+        )?
+        .execute([client])?;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_queued_together_share_one_commit_and_a_failing_one_is_rolled_back_alone() {
+    const WRITES: usize = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+
+    // Hold the writer in a job of its own until every other write is queued, so that what
+    // the writer finds next is exactly those writes.
+    let (started, writer_busy) = std::sync::mpsc::channel();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let gate = store.writer.write(AfterCommit::Nothing, move |_| {
+        started.send(()).unwrap();
+        held.recv().unwrap();
+        Ok(())
+    });
+    tokio::task::spawn_blocking(move || writer_busy.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let before = store.commits();
+
+    let writes: Vec<_> = (0..WRITES)
+        .map(|i| {
+            store
+                .writer
+                .write(AfterCommit::Nothing, count_client(format!("klient-{i}")))
+        })
+        .collect();
+    // Writes a row of its own, then breaks the primary key: all of it must go.
+    let failing = store.writer.write(AfterCommit::Nothing, |conn| {
+        count_client("doomed".to_owned())(conn)?;
+        count_client("klient-0".to_owned())(conn)
+    });
+    release.send(()).unwrap();
+
+    gate.await.unwrap();
+    for write in writes {
+        write.await.expect("each write is committed");
+    }
+    assert!(
+        failing.await.is_err(),
+        "the failing write gets its own error"
+    );
+    assert_eq!(
+        store.commits() - before,
+        2,
+        "one commit for the holding job, one for all {WRITES} writes queued behind it"
+    );
+    let (rows, doomed): (i64, i64) = store
+        .readers
+        .read(|conn| {
+            Ok(conn.query_row(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE client = 'doomed') FROM failed_lookups",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(rows, WRITES as i64);
+    assert_eq!(doomed, 0, "the failing write left nothing behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_a_full_disk_is_unavailable_and_the_store_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    // A full disk, as SQLite meets it: the file may not grow by a single page.
+    store
+        .writer
+        .write(AfterCommit::Nothing, |conn| {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |row| {
+                row.get::<_, i64>(0)
+            })?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let big = store
+        .writer
+        .write(AfterCommit::Nothing, count_client("x".repeat(1 << 20)));
+    let result = tokio::time::timeout(Duration::from_secs(30), big)
+        .await
+        .expect("a failed write is answered, never left waiting");
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "got {result:?}"
+    );
+    let round = RoundId::random();
+    assert_eq!(store.count_responses(&round).await.unwrap(), 0);
+}
+
+/// The schema as the previous version (`user_version` 1) made it: responses with a rowid.
+const VERSION_1_SCHEMA: &str = "
+CREATE TABLE questionnaires (id TEXT NOT NULL, version INTEGER NOT NULL, definition TEXT NOT NULL,
+    PRIMARY KEY (id, version));
+CREATE TABLE municipalities (id TEXT PRIMARY KEY, name TEXT NOT NULL, contact TEXT NOT NULL,
+    privacy_notice TEXT NOT NULL);
+CREATE TABLE rounds (id TEXT PRIMARY KEY, municipality TEXT NOT NULL REFERENCES municipalities (id),
+    name TEXT NOT NULL, questionnaire_id TEXT NOT NULL, questionnaire_version INTEGER NOT NULL,
+    response_count INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE invitations (id TEXT PRIMARY KEY, round TEXT NOT NULL REFERENCES rounds (id),
+    status TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE credentials (hash TEXT PRIMARY KEY, invitation TEXT NOT NULL REFERENCES invitations (id));
+CREATE TABLE drafts (invitation TEXT PRIMARY KEY REFERENCES invitations (id), answers TEXT NOT NULL,
+    expires_at INTEGER NOT NULL);
+CREATE TABLE responses (round TEXT NOT NULL REFERENCES rounds (id), id TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (round, id));
+CREATE TABLE failed_lookups (client TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (client, minute)) WITHOUT ROWID;
+PRAGMA user_version = 1;
+";
+
+#[tokio::test]
+async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_without_rowid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svar.sqlite3");
+    let municipality = Slug::parse("gammalkommun").unwrap();
+    let round = Round {
+        id: RoundId::random(),
+        municipality: municipality.clone(),
+        name: "Våren".to_owned(),
+        questionnaire: QuestionnaireRef {
+            id: Slug::parse("gammal").unwrap(),
+            version: 1,
+        },
+    };
+    let responses: Vec<Response> = (0..3)
+        .map(|_| Response {
+            id: ResponseId::random(),
+            round: round.id.clone(),
+            municipality: municipality.clone(),
+            questionnaire: round.questionnaire.clone(),
+            submitted_on: time::macros::date!(2026 - 03 - 01),
+            answers: BTreeMap::new(),
+        })
+        .collect();
+    {
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(VERSION_1_SCHEMA).unwrap();
+        old.execute(
+            "INSERT INTO municipalities VALUES ('gammalkommun', 'Gammal kommun', '{\"sv\":\"\"}', '{\"sv\":\"\"}')",
+            [],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO rounds VALUES (?1, 'gammalkommun', 'Våren', 'gammal', 1, 3)",
+            [round.id.to_string()],
+        )
+        .unwrap();
+        for response in &responses {
+            old.execute(
+                "INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)",
+                [
+                    round.id.to_string(),
+                    response.id.to_string(),
+                    to_json(response).unwrap(),
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    let store = EmbeddedStore::open(&path).unwrap();
+    assert_eq!(store.round(&round.id).await.unwrap(), Some(round.clone()));
+    assert_eq!(store.count_responses(&round.id).await.unwrap(), 3);
+    let page = store.responses_page(&round.id, None, 10).await.unwrap();
+    let mut expected = responses.clone();
+    expected.sort_by_key(|response| response.id.to_string());
+    assert_eq!(page.responses, expected);
+    let (definition, version): (String, i64) = store
+        .readers
+        .read(|conn| {
+            let definition = conn.query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'responses'",
+                [],
+                |row| row.get(0),
+            )?;
+            let version = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+            Ok((definition, version))
+        })
+        .unwrap();
+    assert!(definition.contains("WITHOUT ROWID"), "{definition}");
+    assert_eq!(version, 2);
+
+    // And the migrated file opens again as it is.
+    drop(store);
+    let store = EmbeddedStore::open(&path).unwrap();
+    assert_eq!(store.count_responses(&round.id).await.unwrap(), 3);
+}
