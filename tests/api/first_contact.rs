@@ -27,6 +27,11 @@ async fn a_link_copied_with_trailing_punctuation_or_spaces_opens_the_survey() {
     }
     let reply = app.get(&format!("{path}x")).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    // A plain slash after the link is a different path: it leads to the link.
+    let reply = app.get(&format!("{path}/?lang=en")).await;
+    assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(reply.location, Some(format!("{path}?lang=en")));
 }
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use lambda_http::RequestExt;
@@ -43,6 +43,7 @@ pub fn routes(survey: Arc<SurveyService>) -> Router {
         .route("/", get(home))
         .route("/kod", get(code_form).post(code_submit))
         .route("/s/{token}", get(show_page).post(post_page))
+        .route("/s/{token}/", get(without_trailing_slash))
         .route(pages::STYLESHEET_PATH, get(stylesheet))
         .with_state(survey)
 }
@@ -58,6 +59,17 @@ pub async fn not_found(RawQuery(query): RawQuery) -> AppError {
 
 fn lang_of(query: Option<&str>) -> Lang {
     Lang::from_param(query_param(query, "lang").as_deref())
+}
+
+/// A link copied with a slash after it (`/s/{token}/`) goes to the link without it. Not in
+/// [`ROUTES`]: API Gateway matches routes without regard to a trailing slash, so this is
+/// needed where the router sees the path as typed (`cargo run`, the function alone).
+async fn without_trailing_slash(uri: Uri) -> Redirect {
+    let path = uri.path().trim_end_matches('/');
+    match uri.query() {
+        Some(query) => Redirect::permanent(&format!("{path}?{query}")),
+        None => Redirect::permanent(path),
+    }
 }
 
 async fn home(RawQuery(query): RawQuery) -> Response {
