@@ -8,14 +8,13 @@ use std::time::Instant;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::domain::answers::{
-    FieldError, resume_section, validate_all, validate_section, visible_sections,
-};
+use crate::domain::answers::{resume_section, validate_all, validate_section, visible_sections};
 use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Question, QuestionKind, Questionnaire};
 use crate::domain::*;
 use crate::service::guessing;
+pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, PagePost, PageState};
+use crate::service::page::{PageParts, not_saved, page};
 use crate::store::{SaveDraftOutcome, Store, StoreError, SubmitOutcome};
-use crate::telemetry::error_chain;
 
 /// How long a half-answered questionnaire is kept after the last page was saved.
 pub const DRAFT_LIFETIME: Duration = Duration::days(30);
@@ -35,80 +34,6 @@ pub enum SurveyError {
     MunicipalityMissing(String),
 }
 
-/// One page of a questionnaire as it should be shown.
-#[derive(Debug, Clone)]
-pub struct PageState {
-    pub questionnaire: Arc<Questionnaire>,
-    /// Who is asking: named, with a contact and a privacy notice, on every page.
-    pub municipality: Arc<Municipality>,
-    /// Index into `questionnaire.sections`.
-    pub section: usize,
-    /// 1-based place among the pages shown to this respondent ("Del 2 av 4").
-    pub position: usize,
-    /// The pages shown for the answers so far.
-    pub total: usize,
-    /// Whether `total` can no longer change: every page's condition refers to a question
-    /// already answered. Until then the page shows "Del 2" alone, so the total never
-    /// jumps when a conditional page appears (README, Choices).
-    pub total_is_final: bool,
-    /// Answers as typed, for filling in the fields.
-    pub answers: RawAnswers,
-    pub errors: Vec<FieldError>,
-    pub form_problems: Vec<FormProblem>,
-    /// The button whose post could not be stored: the page is shown again as typed and
-    /// asks the respondent to press it again.
-    pub not_saved: Option<PageAction>,
-}
-
-impl PageState {
-    pub fn is_first(&self) -> bool {
-        self.position == 1
-    }
-
-    pub fn is_last(&self) -> bool {
-        self.position == self.total
-    }
-
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || !self.form_problems.is_empty()
-    }
-}
-
-/// What the respondent should see next.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Show a page (with errors: status 422; not saved: 503).
-    Page(Box<PageState>),
-    /// The page was saved: go to page `position` (1-based) with a fresh GET.
-    Redirect {
-        position: usize,
-    },
-    /// The response was stored just now: go to the thanks page with a fresh GET, so a
-    /// reload never posts again.
-    Sent,
-    /// The invitation is answered: the thanks page, whether after Send, on a reload, on
-    /// Back or from a second tab.
-    Answered {
-        questionnaire: Arc<Questionnaire>,
-        municipality: Arc<Municipality>,
-    },
-    NotFound,
-    /// This client has failed to open too many links or codes lately.
-    TooManyAttempts,
-}
-
-/// What a short code typed at `/kod` leads to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CodeLookup {
-    /// It opens an invitation (answered or not): go to it.
-    Found(Credential),
-    /// Not a code at all: not looked up, not counted.
-    Malformed,
-    /// Well formed, but no open invitation has it.
-    Unknown,
-    TooManyAttempts,
-}
-
 /// An invitation that can be answered, with its questionnaire and saved answers.
 struct Open {
     invitation: Invitation,
@@ -120,39 +45,6 @@ struct Open {
 enum Opened {
     Ready(Open),
     Done(Outcome),
-}
-
-/// The button the respondent pressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageAction {
-    Back,
-    Next,
-    Send,
-}
-
-/// Something in the body that is wrong as such, before any question is looked at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormProblem {
-    /// Bytes that are not UTF-8; they were replaced so the rest can be shown again.
-    InvalidUtf8,
-    /// More fields than any page has.
-    TooManyFields,
-    /// A field name that is not a question on this page.
-    UnknownField(String),
-    /// The page number is missing or not a number.
-    BadSection,
-    /// No known button was pressed.
-    BadAction,
-}
-
-/// A posted page, as the service takes it: the controls and the answers as typed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PagePost {
-    /// Section index as sent; checked against the questionnaire by the caller.
-    pub section: Option<usize>,
-    pub action: Option<PageAction>,
-    pub answers: RawAnswers,
-    pub problems: Vec<FormProblem>,
 }
 
 pub struct SurveyService {
@@ -176,14 +68,6 @@ impl SurveyService {
             questionnaires: RwLock::new(HashMap::new()),
             municipalities: RwLock::new(HashMap::new()),
         }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    pub fn hash_key(&self) -> &HashKey {
-        &self.hash_key
     }
 
     async fn questionnaire(
@@ -515,66 +399,4 @@ fn is_over_long(question: &Question, value: &str) -> bool {
     };
     // Bytes first: a value within the limit in bytes is within it in characters.
     value.len() > limit as usize && value.chars().count() > limit as usize
-}
-
-/// What a page is made of, before its place and progress are worked out.
-struct PageParts {
-    questionnaire: Arc<Questionnaire>,
-    municipality: Arc<Municipality>,
-    section: usize,
-    answers: RawAnswers,
-    errors: Vec<FieldError>,
-    form_problems: Vec<FormProblem>,
-}
-
-impl PageParts {
-    fn answered(self) -> Outcome {
-        Outcome::Answered {
-            questionnaire: self.questionnaire,
-            municipality: self.municipality,
-        }
-    }
-}
-
-/// The page again, as typed, saying that pressing `action` did not go through.
-fn not_saved(parts: PageParts, action: PageAction, error: &StoreError) -> Outcome {
-    tracing::error!(error = %error_chain(error), ?action, "a posted page could not be stored");
-    let mut outcome = page(parts);
-    if let Outcome::Page(state) = &mut outcome {
-        state.not_saved = Some(action);
-    }
-    outcome
-}
-
-fn page(parts: PageParts) -> Outcome {
-    let PageParts {
-        questionnaire,
-        municipality,
-        section,
-        answers,
-        errors,
-        form_problems,
-    } = parts;
-    let visible = visible_sections(&questionnaire, &answers);
-    let position = visible
-        .iter()
-        .position(|s| *s == section)
-        .map_or(1, |p| p + 1);
-    let total_is_final = questionnaire
-        .sections
-        .iter()
-        .filter_map(|s| s.show_if.as_ref())
-        .all(|condition| answers.contains_key(condition.question.as_str()));
-    Outcome::Page(Box::new(PageState {
-        total: visible.len().max(position),
-        total_is_final,
-        questionnaire,
-        municipality,
-        section,
-        position,
-        answers,
-        errors,
-        form_problems,
-        not_saved: None,
-    }))
 }
