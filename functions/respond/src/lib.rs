@@ -62,8 +62,9 @@ fn lang_of(query: Option<&str>) -> Lang {
 }
 
 /// A link copied with a slash after it (`/s/{token}/`) goes to the link without it. Not in
-/// [`ROUTES`]: API Gateway matches routes without regard to a trailing slash, so this is
-/// needed where the router sees the path as typed (`cargo run`, the function alone).
+/// [`ROUTES`] (and so not an API Gateway route): whether API Gateway hands such a path to
+/// the `/s/{token}` route has not been checked against a deployed API; locally (`cargo
+/// run`, the function alone) the router sees the path as typed and this route serves it.
 async fn without_trailing_slash(uri: Uri) -> Redirect {
     let path = uri.path().trim_end_matches('/');
     match uri.query() {
