@@ -1,7 +1,9 @@
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use svar_shared::domain::questionnaire::{self, Slug};
@@ -52,7 +54,8 @@ pub async fn spawn_app_on_dynamodb() -> TestApp {
     spawn_app_on(backend.store.clone(), Box::new(backend.tables)).await
 }
 
-async fn spawn_app_on(
+/// A router over any store (e.g. one that fails chosen operations), set up like [`spawn_app`].
+pub async fn spawn_app_on(
     store: Arc<dyn Store>,
     backing: Box<dyn std::any::Any + Send + Sync>,
 ) -> TestApp {
@@ -120,6 +123,27 @@ impl TestApp {
     /// Posts form fields, percent-encoding them as a browser does.
     pub async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
         self.post(uri, encode_form(fields)).await
+    }
+
+    /// A GET from a client at `from`, as `axum::serve` with connect info passes it.
+    pub async fn get_from(&self, uri: &str, from: IpAddr) -> Reply {
+        let mut request = Request::get(uri).body(Body::empty()).unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(from, 40000)));
+        self.send(request).await
+    }
+
+    /// A form post from a client at `from`.
+    pub async fn post_form_from(&self, uri: &str, fields: &[(&str, &str)], from: IpAddr) -> Reply {
+        let mut request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(encode_form(fields)))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(from, 40000)));
+        self.send(request).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

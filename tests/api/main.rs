@@ -5,6 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod failing_store;
+mod first_contact;
+mod guessing;
 mod helpers;
 mod lambda;
 mod logging;

@@ -213,6 +213,6 @@ describe('keyboard only', () => {
 
     // The link is now used up.
     response = await page.goto(link);
-    assert.equal(await heading(page), 'Enkäten är redan besvarad');
+    assert.equal(await heading(page), 'Tack för dina svar');
   });
 });

@@ -2,18 +2,23 @@
 //! code from a paper letter (`/kod`). Handlers are thin: they decode the request, call
 //! one function of [`SurveyService`] and render the outcome.
 
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use svar_shared::domain::Credential;
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
 use svar_shared::domain::text::Lang;
-use svar_shared::service::respondent::{Outcome, SurveyService};
+use svar_shared::service::respondent::{CodeLookup, Outcome, SurveyService};
+use svar_shared::web::error::retry_after_unavailable;
 use svar_shared::web::form::{decode_code_form, decode_page_form, query_param};
 use svar_shared::web::pages;
 use svar_shared::web::strings::ui;
@@ -38,6 +43,7 @@ pub fn routes(survey: Arc<SurveyService>) -> Router {
         .route("/", get(home))
         .route("/kod", get(code_form).post(code_submit))
         .route("/s/{token}", get(show_page).post(post_page))
+        .route("/s/{token}/", get(without_trailing_slash))
         .route(pages::STYLESHEET_PATH, get(stylesheet))
         .with_state(survey)
 }
@@ -55,58 +61,121 @@ fn lang_of(query: Option<&str>) -> Lang {
     Lang::from_param(query_param(query, "lang").as_deref())
 }
 
+/// A link copied with a slash after it (`/s/{token}/`) goes to the link without it. Not in
+/// [`ROUTES`] (and so not an API Gateway route): whether API Gateway hands such a path to
+/// the `/s/{token}` route has not been checked against a deployed API; locally (`cargo
+/// run`, the function alone) the router sees the path as typed and this route serves it.
+async fn without_trailing_slash(uri: Uri) -> Redirect {
+    let path = uri.path().trim_end_matches('/');
+    match uri.query() {
+        Some(query) => Redirect::permanent(&format!("{path}?{query}")),
+        None => Redirect::permanent(path),
+    }
+}
+
 async fn home(RawQuery(query): RawQuery) -> Response {
     pages::home_page(lang_of(query.as_deref())).into_response()
 }
 
-async fn code_form(RawQuery(query): RawQuery) -> Response {
-    pages::code_page(lang_of(query.as_deref()), "", None).into_response()
+/// Where a request comes from, for the guessing limit: the TCP peer when served by
+/// `axum::serve` with connect info, the source address API Gateway saw in Lambda, and
+/// `None` when neither is there (a router called directly, as in tests).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            return Ok(Self(Some(peer.ip())));
+        }
+        let from_gateway = match parts.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context
+                .http
+                .source_ip
+                .as_deref()
+                .and_then(|ip| ip.parse().ok()),
+            _ => None,
+        };
+        Ok(Self(from_gateway))
+    }
+}
+
+async fn code_form(
+    State(survey): State<Arc<SurveyService>>,
+    ClientAddress(address): ClientAddress,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let lang = lang_of(query.as_deref());
+    let client = survey.client(address);
+    let allowed = survey
+        .may_try_credentials(&client, OffsetDateTime::now_utc())
+        .await
+        .map_err(AppError::survey(lang))?;
+    if !allowed {
+        return Err(AppError::TooManyAttempts(lang));
+    }
+    Ok(pages::code_page(lang, "", None).into_response())
 }
 
 async fn code_submit(
     State(survey): State<Arc<SurveyService>>,
+    ClientAddress(address): ClientAddress,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let body = body_or_limit(body, Lang::Sv)?;
+    let body = body_or_limit(body, Lang::default())?;
     let form = decode_code_form(&body);
     let (typed, lang) = (form.kod.as_str(), form.lang);
     let text = ui(lang);
-    let code = form
-        .validate()
-        .ok()
-        .and_then(|()| Credential::from_typed_code(typed));
-    let Some(code) = code else {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            pages::code_page(lang, typed, Some(text.code_invalid)),
+    let lookup = survey
+        .look_up_code(
+            form.validate().is_ok().then_some(typed),
+            &survey.client(address),
+            OffsetDateTime::now_utc(),
         )
-            .into_response());
+        .await
+        .map_err(AppError::survey(lang))?;
+    let message = match lookup {
+        CodeLookup::Found(code) => {
+            return Ok(
+                Redirect::to(&format!("/s/{}?lang={}", code.path_segment(), lang.code()))
+                    .into_response(),
+            );
+        }
+        CodeLookup::TooManyAttempts => return Err(AppError::TooManyAttempts(lang)),
+        CodeLookup::Malformed => text.code_invalid,
+        CodeLookup::Unknown => text.code_unknown,
     };
-    if !survey.code_exists(&code).await? {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            pages::code_page(lang, typed, Some(text.code_unknown)),
-        )
-            .into_response());
-    }
-    Ok(Redirect::to(&format!("/s/{}?lang={}", code.path_segment(), lang.code())).into_response())
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        pages::code_page(lang, typed, Some(message)),
+    )
+        .into_response())
 }
 
 async fn show_page(
     State(survey): State<Arc<SurveyService>>,
+    ClientAddress(address): ClientAddress,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let lang = lang_of(query.as_deref());
     let position = query_param(query.as_deref(), "del").and_then(|d| d.trim().parse().ok());
     let outcome = survey
-        .show_page(&token, position, OffsetDateTime::now_utc())
-        .await?;
+        .show_page(
+            &token,
+            position,
+            &survey.client(address),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(AppError::survey(lang))?;
     render_outcome(outcome, lang, StatusCode::OK)
 }
 
 async fn post_page(
     State(survey): State<Arc<SurveyService>>,
+    ClientAddress(address): ClientAddress,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
@@ -115,8 +184,14 @@ async fn post_page(
     let form = decode_page_form(&body);
     let lang = form.lang;
     let outcome = survey
-        .post_page(&token, form.post, OffsetDateTime::now_utc())
-        .await?;
+        .post_page(
+            &token,
+            form.post,
+            &survey.client(address),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(AppError::survey(lang))?;
     render_outcome(outcome, lang, StatusCode::CONFLICT)
 }
 
@@ -132,35 +207,39 @@ fn body_or_limit(body: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Byte
     }
 }
 
-/// Renders an outcome. `answered_status` is 200 when a link is opened again, 409 when a
-/// submission arrives for an invitation that is already answered.
+/// Renders an outcome. `answered_status` is 200 when an answered link is opened again
+/// (the thanks page), 409 when a page is posted to it (the same kind page).
 fn render_outcome(
     outcome: Outcome,
     lang: Lang,
     answered_status: StatusCode,
 ) -> Result<Response, AppError> {
-    let text = ui(lang);
-    let switch = format!("?lang={}", lang.other().code());
     Ok(match outcome {
         Outcome::Page(state) => {
-            let status = if state.has_errors() {
-                StatusCode::UNPROCESSABLE_ENTITY
+            let page = pages::survey_page(&state, lang);
+            if state.not_saved.is_some() {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [retry_after_unavailable()],
+                    page,
+                )
+                    .into_response()
+            } else if state.has_errors() {
+                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
             } else {
-                StatusCode::OK
-            };
-            (status, pages::survey_page(&state, lang)).into_response()
+                page.into_response()
+            }
         }
         Outcome::Redirect { position } => {
             Redirect::to(&format!("?del={position}&lang={}", lang.code())).into_response()
         }
-        Outcome::Thanks { questionnaire, .. } => {
-            pages::thanks_page(lang, &questionnaire).into_response()
+        // The link itself is the thanks page once answered; a fresh GET, so a reload or
+        // Back never posts the form again.
+        Outcome::Sent => Redirect::to(&format!("?lang={}", lang.code())).into_response(),
+        Outcome::Answered { questionnaire, .. } => {
+            (answered_status, pages::thanks_page(lang, &questionnaire)).into_response()
         }
-        Outcome::AlreadyAnswered => (
-            answered_status,
-            pages::message_page(lang, &switch, text.answered_title, text.answered_body),
-        )
-            .into_response(),
         Outcome::NotFound => return Err(AppError::NotFound(lang)),
+        Outcome::TooManyAttempts => return Err(AppError::TooManyAttempts(lang)),
     })
 }

@@ -6,6 +6,7 @@
 //! names it), the AWS SDK clients built. The router and the clients inside it are then
 //! reused by every invocation the container serves.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,7 +30,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     } else {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         tracing::info!(address = %config.listen, "respond listening");
-        axum::serve(listener, app).await?;
+        // Connect info gives handlers the peer address, for the guessing limit.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 //! so earlier links cannot be printed again and each start issues new ones.
 
 use std::error::Error;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -69,7 +70,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     for questionnaire in &questionnaires {
         store.publish_questionnaire(questionnaire).await?;
     }
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let listener = bind(config.listen).await?;
     let base = format!("http://{}", listener.local_addr()?);
 
     println!("Svar körs på {base}  (Ctrl+C avslutar)");
@@ -100,10 +101,29 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let survey = Arc::new(SurveyService::new(store, hash_key));
     let app =
         web::with_common_layers(svar_respond::routes(survey).fallback(svar_respond::not_found));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    // Connect info gives handlers the peer address, for the guessing limit.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
+}
+
+/// Opens the port, saying in plain words what to do when it is taken: most often another
+/// `cargo run` still running.
+async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, Box<dyn Error>> {
+    match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => Ok(listener),
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => Err(format!(
+            "the address {address} is already in use, perhaps by another Svar still running. \
+             Stop that one, or choose another address, e.g. SVAR_ADDR=127.0.0.1:{} cargo run",
+            address.port().wrapping_add(1).max(1)
+        )
+        .into()),
+        Err(error) => Err(format!("cannot listen on {address} (SVAR_ADDR): {error}").into()),
+    }
 }
 
 /// Creates the demo municipality and a demo round if they are missing.

@@ -127,7 +127,7 @@ fn the_printed_links_and_codes_work_and_answers_survive_a_restart() {
     let patient = path_of(&server.links[0], &server.base);
     let (status, page) = http(&server.base, "GET", &patient, "");
     assert_eq!(status, 200);
-    assert!(page.contains("Del 1 av 5"));
+    assert!(page.contains(r#"<p class="progress">Del 1</p>"#));
 
     // The civil-society link: answer both pages and send.
     let civil = path_of(&server.links[3], &server.base);
@@ -148,7 +148,8 @@ fn the_printed_links_and_codes_work_and_answers_survive_a_restart() {
         ));
     }
     let (status, page) = http(&server.base, "POST", &civil, &body);
-    assert_eq!(status, 200, "{page}");
+    assert_eq!(status, 303, "Send redirects to the thanks page: {page}");
+    let (_, page) = http(&server.base, "GET", &civil, "");
     assert!(page.contains("Tack för dina svar"));
 
     // A half-answered patient survey.
@@ -171,7 +172,7 @@ fn the_printed_links_and_codes_work_and_answers_survive_a_restart() {
     let (status, page) = http(base, "GET", &civil, "");
     assert_eq!(status, 200);
     assert!(
-        page.contains("Enkäten är redan besvarad"),
+        page.contains("Tack för dina svar"),
         "the answer must survive a restart"
     );
     let (_, page) = http(base, "GET", &patient, "");
@@ -214,6 +215,24 @@ fn a_broken_questionnaire_file_stops_the_server_with_a_clear_message() {
     );
 }
 
+#[test]
+fn a_port_already_in_use_is_named_with_a_way_out() {
+    let data = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = command(data.path())
+        .env("SVAR_ADDR", &address)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("the address {address} is already in use")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("SVAR_ADDR="), "{stderr}");
+}
+
 /// README, "Deploy to AWS", step 4: the local server run against a deployed table puts
 /// the demo rounds there. Here against DynamoDB Local, through the same configuration,
 /// SDK set-up and HTTP client as the Lambda function (`startup::open_store`).
@@ -247,7 +266,7 @@ fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
     let patient = path_of(&server.links[0], &server.base);
     let (status, page) = http(&server.base, "GET", &patient, "");
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("Del 1 av 5"));
+    assert!(page.contains(r#"<p class="progress">Del 1</p>"#));
     let (status, _) = http(
         &server.base,
         "POST",

@@ -68,6 +68,40 @@ fn random_symbols(len: usize) -> String {
         .collect()
 }
 
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
+}
+
+/// Hyphen, en dash, em dash, minus and their kin: word processors turn `-` into these.
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}'
+    )
+}
+
+/// What ends up after a credential copied out of a sentence, a mail or a document.
+fn is_trailing_junk(c: char) -> bool {
+    is_space(c)
+        || matches!(
+            c,
+            '.' | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | ')'
+                | ']'
+                | '>'
+                | '/'
+                | '"'
+                | '\''
+                | '”'
+                | '’'
+                | '»'
+        )
+}
+
 impl Credential {
     pub fn new_link() -> Self {
         Credential::Link(random_symbols(LINK_TOKEN_LEN).to_ascii_lowercase())
@@ -77,8 +111,12 @@ impl Credential {
         Credential::Code(random_symbols(SHORT_CODE_LEN))
     }
 
-    /// Parses the `{token}` of `/s/{token}`: a 32-symbol link token, or a short code.
+    /// Parses the `{token}` of `/s/{token}` (already percent-decoded): a 32-symbol link
+    /// token, or a short code. What a mail program or a copy adds after a link (a full
+    /// stop, a bracket, a quotation mark, a slash, a space) is ignored: tokens never hold
+    /// those characters.
     pub fn from_path(segment: &str) -> Option<Self> {
+        let segment = segment.trim_end_matches(is_trailing_junk);
         if segment.len() == LINK_TOKEN_LEN {
             let valid = segment
                 .bytes()
@@ -88,13 +126,27 @@ impl Credential {
         Self::from_typed_code(segment)
     }
 
-    /// Parses a short code as a person types it: any case, with spaces or dashes,
-    /// O read as 0 and I or L as 1.
+    /// Parses a short code as a person types or pastes it: any case, with spaces or any
+    /// kind of dash, O read as 0 and I or L as 1, with a leading "Kod:" (or "Code:") and
+    /// trailing punctuation ignored.
     pub fn from_typed_code(typed: &str) -> Option<Self> {
+        let typed = typed.trim_matches(is_space);
+        let typed = ["kod:", "code:"]
+            .iter()
+            .find_map(|label| {
+                typed
+                    .get(..label.len())
+                    .filter(|start| start.eq_ignore_ascii_case(label))
+                    .map(|_| &typed[label.len()..])
+            })
+            .unwrap_or(typed);
+        let typed = typed.trim_end_matches(is_trailing_junk);
         let mut code = String::with_capacity(SHORT_CODE_LEN);
         for c in typed.chars() {
+            if is_space(c) || is_dash(c) {
+                continue;
+            }
             let c = match c.to_ascii_uppercase() {
-                ' ' | '-' | '\u{a0}' => continue,
                 'O' => '0',
                 'I' | 'L' => '1',
                 other => other,
@@ -189,6 +241,38 @@ mod tests {
         assert!(Credential::from_typed_code("ABCDE-FGHJ").is_none());
         assert!(Credential::from_typed_code("ABCDE-FGHJKU").is_none());
         assert!(Credential::from_typed_code("ÅBCDE-FGHJK").is_none());
+    }
+
+    #[test]
+    fn pasted_codes_with_labels_dashes_and_punctuation_parse() {
+        let expected = Some(Credential::Code("ABCDEFGHJK".into()));
+        for typed in [
+            "ABCDE\u{2013}FGHJK",
+            "ABCDE\u{2014}FGHJK.",
+            "Kod: ABCDE-FGHJK",
+            "kod:ABCDE FGHJK",
+            "Code: abcde-fghjk.",
+            "\u{a0}ABCDE-FGHJK\u{a0}",
+            "ABCDE-FGHJK”",
+        ] {
+            assert_eq!(Credential::from_typed_code(typed), expected, "{typed:?}");
+        }
+        assert!(Credential::from_typed_code("Kod:").is_none());
+        assert!(Credential::from_typed_code("Kod: ABCDE-FGHJK-X").is_none());
+    }
+
+    #[test]
+    fn a_link_with_what_mail_programs_append_parses() {
+        let link = Credential::new_link();
+        for tail in [".", ")", ",", "/", "”", " ", "\u{a0}", ").", "\u{a0}”."] {
+            let segment = format!("{}{tail}", link.path_segment());
+            assert_eq!(
+                Credential::from_path(&segment),
+                Some(link.clone()),
+                "{tail:?}"
+            );
+        }
+        assert!(Credential::from_path(&format!("{}x", link.path_segment())).is_none());
     }
 
     #[test]

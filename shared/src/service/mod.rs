@@ -2,7 +2,11 @@
 //! a request into a service type, call one function and render its outcome.
 //!
 //! - [`respondent`]: opening an invitation, showing a page, taking a posted page.
+//! - [`guessing`]: the limit on failed look-ups of links and codes per client.
+//! - `page`: the page to show, its progress and the outcomes (re-exported by `respondent`).
 //! - [`setup`]: making rounds and invitations (the municipality workspace grows here).
 
+pub mod guessing;
+mod page;
 pub mod respondent;
 pub mod setup;

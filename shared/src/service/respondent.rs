@@ -2,16 +2,18 @@
 //! posted page (Back, Next or Send). Handlers call one of these and render the outcome.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::domain::answers::{
-    FieldError, resume_section, validate_all, validate_section, visible_sections,
-};
-use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Questionnaire};
+use crate::domain::answers::{resume_section, validate_all, validate_section, visible_sections};
+use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Question, QuestionKind, Questionnaire};
 use crate::domain::*;
+use crate::service::guessing;
+pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, PagePost, PageState};
+use crate::service::page::{PageParts, not_saved, page};
 use crate::store::{SaveDraftOutcome, Store, StoreError, SubmitOutcome};
 
 /// How long a half-answered questionnaire is kept after the last page was saved.
@@ -32,57 +34,8 @@ pub enum SurveyError {
     MunicipalityMissing(String),
 }
 
-/// One page of a questionnaire as it should be shown.
-#[derive(Debug, Clone)]
-pub struct PageState {
-    pub questionnaire: Arc<Questionnaire>,
-    /// Who is asking: named, with a contact and a privacy notice, on every page.
-    pub municipality: Arc<Municipality>,
-    /// Index into `questionnaire.sections`.
-    pub section: usize,
-    /// 1-based place among the pages shown to this respondent ("Del 2 av 4").
-    pub position: usize,
-    pub total: usize,
-    /// Answers as typed, for filling in the fields.
-    pub answers: RawAnswers,
-    pub errors: Vec<FieldError>,
-    pub form_problems: Vec<FormProblem>,
-}
-
-impl PageState {
-    pub fn is_first(&self) -> bool {
-        self.position == 1
-    }
-
-    pub fn is_last(&self) -> bool {
-        self.position == self.total
-    }
-
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || !self.form_problems.is_empty()
-    }
-}
-
-/// What the respondent should see next.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Show a page (with errors: status 422).
-    Page(Box<PageState>),
-    /// The page was saved: go to page `position` (1-based) with a fresh GET.
-    Redirect {
-        position: usize,
-    },
-    Thanks {
-        questionnaire: Arc<Questionnaire>,
-        municipality: Arc<Municipality>,
-    },
-    AlreadyAnswered,
-    NotFound,
-}
-
 /// An invitation that can be answered, with its questionnaire and saved answers.
 struct Open {
-    credential_hash: CredentialHash,
     invitation: Invitation,
     questionnaire: Arc<Questionnaire>,
     municipality: Arc<Municipality>,
@@ -92,39 +45,6 @@ struct Open {
 enum Opened {
     Ready(Open),
     Done(Outcome),
-}
-
-/// The button the respondent pressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageAction {
-    Back,
-    Next,
-    Send,
-}
-
-/// Something in the body that is wrong as such, before any question is looked at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormProblem {
-    /// Bytes that are not UTF-8; they were replaced so the rest can be shown again.
-    InvalidUtf8,
-    /// More fields than any page has.
-    TooManyFields,
-    /// A field name that is not a question on this page.
-    UnknownField(String),
-    /// The page number is missing or not a number.
-    BadSection,
-    /// No known button was pressed.
-    BadAction,
-}
-
-/// A posted page, as the service takes it: the controls and the answers as typed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PagePost {
-    /// Section index as sent; checked against the questionnaire by the caller.
-    pub section: Option<usize>,
-    pub action: Option<PageAction>,
-    pub answers: RawAnswers,
-    pub problems: Vec<FormProblem>,
 }
 
 pub struct SurveyService {
@@ -148,24 +68,6 @@ impl SurveyService {
             questionnaires: RwLock::new(HashMap::new()),
             municipalities: RwLock::new(HashMap::new()),
         }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    pub fn hash_key(&self) -> &HashKey {
-        &self.hash_key
-    }
-
-    /// Whether a typed short code opens an invitation (answered or not): the code page
-    /// then sends the respondent on, and otherwise says the code is unknown.
-    pub async fn code_exists(&self, code: &Credential) -> Result<bool, SurveyError> {
-        let found = self
-            .store
-            .invitation_by_credential(&code.hash(&self.hash_key))
-            .await?;
-        Ok(found.is_some_and(|invitation| invitation.expires_at > OffsetDateTime::now_utc()))
     }
 
     async fn questionnaire(
@@ -217,23 +119,78 @@ impl SurveyService {
         Ok(loaded)
     }
 
-    async fn open(&self, path_segment: &str, now: OffsetDateTime) -> Result<Opened, SurveyError> {
+    /// The client a request comes from, for the guessing limit. Without a source address
+    /// (only a request that did not come through a connection or API Gateway, as in router
+    /// tests) every such request counts as one client, so the limit still holds.
+    pub fn client(&self, address: Option<IpAddr>) -> ClientKey {
+        ClientKey::from_address(
+            &self.hash_key,
+            address.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+        )
+    }
+
+    /// Whether `client` may try links and codes now (`GET /kod`).
+    pub async fn may_try_credentials(
+        &self,
+        client: &ClientKey,
+        now: OffsetDateTime,
+    ) -> Result<bool, SurveyError> {
+        Ok(!guessing::is_blocked(&*self.store, client, now).await?)
+    }
+
+    /// `POST /kod`: whether a typed short code opens an invitation (answered or not).
+    /// Failed look-ups count towards the client's guessing limit.
+    pub async fn look_up_code(
+        &self,
+        typed: Option<&str>,
+        client: &ClientKey,
+        now: OffsetDateTime,
+    ) -> Result<CodeLookup, SurveyError> {
+        if guessing::is_blocked(&*self.store, client, now).await? {
+            return Ok(CodeLookup::TooManyAttempts);
+        }
+        let Some(code) = typed.and_then(Credential::from_typed_code) else {
+            return Ok(CodeLookup::Malformed);
+        };
+        let found = self
+            .store
+            .invitation_by_credential(&code.hash(&self.hash_key))
+            .await?;
+        if found.is_some_and(|invitation| invitation.expires_at > now) {
+            return Ok(CodeLookup::Found(code));
+        }
+        guessing::record_failure(&*self.store, client, now).await?;
+        Ok(CodeLookup::Unknown)
+    }
+
+    async fn open(
+        &self,
+        path_segment: &str,
+        client: &ClientKey,
+        now: OffsetDateTime,
+    ) -> Result<Opened, SurveyError> {
+        if guessing::is_blocked(&*self.store, client, now).await? {
+            return Ok(Opened::Done(Outcome::TooManyAttempts));
+        }
         let Some(credential) = Credential::from_path(path_segment) else {
             return Ok(Opened::Done(Outcome::NotFound));
         };
-        let credential_hash = credential.hash(&self.hash_key);
         let found = self
             .store
-            .invitation_by_credential(&credential_hash)
+            .invitation_by_credential(&credential.hash(&self.hash_key))
             .await?;
         let Some(invitation) = found.filter(|i| i.expires_at > now) else {
+            guessing::record_failure(&*self.store, client, now).await?;
             return Ok(Opened::Done(Outcome::NotFound));
         };
-        if invitation.status == InvitationStatus::Answered {
-            return Ok(Opened::Done(Outcome::AlreadyAnswered));
-        }
         let questionnaire = self.questionnaire(&invitation.questionnaire).await?;
         let municipality = self.municipality(&invitation.municipality).await?;
+        if invitation.status == InvitationStatus::Answered {
+            return Ok(Opened::Done(Outcome::Answered {
+                questionnaire,
+                municipality,
+            }));
+        }
         let answers = self
             .store
             .draft(&invitation.id, now)
@@ -241,7 +198,6 @@ impl SurveyService {
             .map(|d| d.answers)
             .unwrap_or_default();
         Ok(Opened::Ready(Open {
-            credential_hash,
             invitation,
             questionnaire,
             municipality,
@@ -250,14 +206,15 @@ impl SurveyService {
     }
 
     /// `GET /s/{token}?del=N`: page N (1-based among the shown pages), or where the
-    /// respondent left off.
+    /// respondent left off; the thanks page once the invitation is answered.
     pub async fn show_page(
         &self,
         path_segment: &str,
         position: Option<usize>,
+        client: &ClientKey,
         now: OffsetDateTime,
     ) -> Result<Outcome, SurveyError> {
-        let open = match self.open(path_segment, now).await? {
+        let open = match self.open(path_segment, client, now).await? {
             Opened::Ready(open) => open,
             Opened::Done(outcome) => return Ok(outcome),
         };
@@ -266,30 +223,32 @@ impl SurveyService {
             .and_then(|p| p.checked_sub(1))
             .and_then(|i| visible.get(i).copied())
             .unwrap_or_else(|| resume_section(&open.questionnaire, &open.answers));
-        Ok(page(
-            open.questionnaire,
-            open.municipality,
+        Ok(page(PageParts {
+            questionnaire: open.questionnaire,
+            municipality: open.municipality,
             section,
-            open.answers,
-            Vec::new(),
-            Vec::new(),
-        ))
+            answers: open.answers,
+            errors: Vec::new(),
+            form_problems: Vec::new(),
+        }))
     }
 
-    /// `POST /s/{token}`: saves the page and moves Back or Next, or sends the response.
+    /// `POST /s/{token}`: saves the page and moves Back or Next, or saves it and sends the
+    /// response. A page that cannot be stored is shown again as typed (`not_saved`), so
+    /// nothing typed is lost to a storage fault.
     pub async fn post_page(
         &self,
         path_segment: &str,
         form: PagePost,
+        client: &ClientKey,
         now: OffsetDateTime,
     ) -> Result<Outcome, SurveyError> {
         let Open {
-            credential_hash,
             invitation,
             questionnaire,
             municipality,
             mut answers,
-        } = match self.open(path_segment, now).await? {
+        } = match self.open(path_segment, client, now).await? {
             Opened::Ready(open) => open,
             Opened::Done(outcome) => return Ok(outcome),
         };
@@ -301,14 +260,14 @@ impl SurveyService {
             if !problems.contains(&FormProblem::BadSection) {
                 problems.push(FormProblem::BadSection);
             }
-            return Ok(page(
+            return Ok(page(PageParts {
                 questionnaire,
                 municipality,
-                resume,
+                section: resume,
                 answers,
-                Vec::new(),
-                problems,
-            ));
+                errors: Vec::new(),
+                form_problems: problems,
+            }));
         };
 
         let section = &questionnaire.sections[index];
@@ -320,178 +279,124 @@ impl SurveyService {
                 ));
             }
         }
+        let mut over_long = false;
         for question in &section.questions {
             let mut values = form
                 .answers
                 .get(question.id.as_str())
                 .cloned()
                 .unwrap_or_default();
-            // Bounded so a draft stays small whatever is posted; validation reports the length.
+            // More values than a question has options is never a real answer; the count
+            // is bounded so a draft stays small (validation still reports the excess).
             values.truncate(question.choice_codes().len() + 2);
-            for value in &mut values {
-                if value.len() > 4 * MAX_TEXT_LENGTH as usize {
-                    *value = value.chars().take(MAX_TEXT_LENGTH as usize + 1).collect();
-                }
-            }
+            over_long |= values.iter().any(|v| is_over_long(question, v));
             answers.insert(question.id.to_string(), values);
         }
 
-        if !problems.is_empty() {
-            // The form itself is suspect: show it again as typed, save nothing.
+        let Some(action) = form.action.filter(|_| problems.is_empty() && !over_long) else {
+            // The form itself is suspect, or text is longer than allowed: show it again as
+            // typed with its real length in the message, and store nothing (a draft holds
+            // only what fits).
+            if form.action.is_none() && !problems.contains(&FormProblem::BadAction) {
+                problems.push(FormProblem::BadAction);
+            }
             let errors = validate_section(&questionnaire, section, &answers)
                 .err()
                 .unwrap_or_default();
-            return Ok(page(
+            return Ok(page(PageParts {
                 questionnaire,
                 municipality,
-                index,
+                section: index,
                 answers,
                 errors,
-                problems,
-            ));
-        }
-        let Some(action) = form.action else {
-            return Ok(page(
-                questionnaire,
-                municipality,
-                index,
-                answers,
-                Vec::new(),
-                vec![FormProblem::BadAction],
-            ));
+                form_problems: problems,
+            }));
         };
 
-        let visible = visible_sections(&questionnaire, &answers);
+        // Back saves as typed; Next and Send validate the page and save it either way, so
+        // the last page is in the draft before a response is sent.
+        let section_errors = match action {
+            PageAction::Back => Vec::new(),
+            PageAction::Next | PageAction::Send => {
+                validate_section(&questionnaire, section, &answers)
+                    .err()
+                    .unwrap_or_default()
+            }
+        };
+        let mut parts = PageParts {
+            questionnaire,
+            municipality,
+            section: index,
+            answers,
+            errors: section_errors,
+            form_problems: Vec::new(),
+        };
+        match self.save_draft(&invitation, &parts.answers, now).await {
+            Ok(SaveDraftOutcome::Saved) => {}
+            Ok(SaveDraftOutcome::NotOpen) => return Ok(parts.answered()),
+            Err(error) => return Ok(not_saved(parts, action, &error)),
+        }
+
+        let visible = visible_sections(&parts.questionnaire, &parts.answers);
         let place = visible.iter().position(|s| *s == index).unwrap_or(0);
         match action {
-            PageAction::Back => {
-                if !self.save_draft(&invitation, &answers, now).await? {
-                    return Ok(Outcome::AlreadyAnswered);
+            PageAction::Back => Ok(Outcome::Redirect {
+                position: place.max(1),
+            }),
+            PageAction::Next if parts.errors.is_empty() => Ok(Outcome::Redirect {
+                position: (place + 2).min(visible.len()),
+            }),
+            PageAction::Next => Ok(page(parts)),
+            PageAction::Send if !parts.errors.is_empty() => Ok(page(parts)),
+            PageAction::Send => match validate_all(&parts.questionnaire, &parts.answers) {
+                Err((first, errors)) => {
+                    parts.section = first;
+                    parts.errors = errors;
+                    Ok(page(parts))
                 }
-                Ok(Outcome::Redirect {
-                    position: place.max(1),
-                })
-            }
-            PageAction::Next => {
-                let result = validate_section(&questionnaire, section, &answers);
-                if !self.save_draft(&invitation, &answers, now).await? {
-                    return Ok(Outcome::AlreadyAnswered);
-                }
-                match result {
-                    Err(errors) => Ok(page(
-                        questionnaire,
-                        municipality,
-                        index,
-                        answers,
-                        errors,
-                        Vec::new(),
-                    )),
-                    Ok(_) => Ok(Outcome::Redirect {
-                        position: (place + 2).min(visible.len()),
-                    }),
-                }
-            }
-            PageAction::Send => {
-                if let Err(errors) = validate_section(&questionnaire, section, &answers) {
-                    if !self.save_draft(&invitation, &answers, now).await? {
-                        return Ok(Outcome::AlreadyAnswered);
-                    }
-                    return Ok(page(
-                        questionnaire,
-                        municipality,
-                        index,
-                        answers,
-                        errors,
-                        Vec::new(),
-                    ));
-                }
-                match validate_all(&questionnaire, &answers) {
-                    Err((first, errors)) => {
-                        // A concurrent send may have just stored the response and deleted the
-                        // draft this request read; then the truthful answer is "already answered".
-                        let current = self
-                            .store
-                            .invitation_by_credential(&credential_hash)
-                            .await?;
-                        if current.is_none_or(|i| i.status == InvitationStatus::Answered) {
-                            return Ok(Outcome::AlreadyAnswered);
-                        }
-                        if !self.save_draft(&invitation, &answers, now).await? {
-                            return Ok(Outcome::AlreadyAnswered);
-                        }
-                        Ok(page(
-                            questionnaire,
-                            municipality,
-                            first,
-                            answers,
-                            errors,
-                            Vec::new(),
-                        ))
-                    }
-                    Ok(valid) => {
-                        let response = Response {
-                            id: ResponseId::random(),
-                            round: invitation.round.clone(),
-                            municipality: invitation.municipality.clone(),
-                            questionnaire: invitation.questionnaire.clone(),
-                            submitted_on: now.date(),
-                            answers: valid,
-                        };
-                        match self
-                            .store
-                            .submit_response(&invitation.id, &response)
-                            .await?
-                        {
-                            SubmitOutcome::Stored => Ok(Outcome::Thanks {
-                                questionnaire,
-                                municipality,
-                            }),
-                            SubmitOutcome::AlreadyAnswered => Ok(Outcome::AlreadyAnswered),
-                        }
+                Ok(valid) => {
+                    let response = Response {
+                        id: ResponseId::random(),
+                        round: invitation.round.clone(),
+                        municipality: invitation.municipality.clone(),
+                        questionnaire: invitation.questionnaire.clone(),
+                        submitted_on: now.date(),
+                        answers: valid,
+                    };
+                    match self.store.submit_response(&invitation.id, &response).await {
+                        Ok(SubmitOutcome::Stored) => Ok(Outcome::Sent),
+                        Ok(SubmitOutcome::AlreadyAnswered) => Ok(parts.answered()),
+                        Err(error) => Ok(not_saved(parts, action, &error)),
                     }
                 }
-            }
+            },
         }
     }
 
-    /// Saves the answers so far; false when the invitation is no longer open (a response
-    /// was sent meanwhile, e.g. from another tab), and nothing was saved.
+    /// Saves the answers so far; `NotOpen` when the invitation is no longer open (a
+    /// response was sent meanwhile, e.g. from another tab), and nothing was saved.
     async fn save_draft(
         &self,
         invitation: &Invitation,
         answers: &RawAnswers,
         now: OffsetDateTime,
-    ) -> Result<bool, SurveyError> {
+    ) -> Result<SaveDraftOutcome, StoreError> {
         let draft = Draft {
             answers: answers.clone(),
             expires_at: (now + DRAFT_LIFETIME).min(invitation.expires_at),
         };
-        let outcome = self.store.save_draft(&invitation.id, &draft).await?;
-        Ok(outcome == SaveDraftOutcome::Saved)
+        self.store.save_draft(&invitation.id, &draft).await
     }
 }
 
-fn page(
-    questionnaire: Arc<Questionnaire>,
-    municipality: Arc<Municipality>,
-    section: usize,
-    answers: RawAnswers,
-    errors: Vec<FieldError>,
-    form_problems: Vec<FormProblem>,
-) -> Outcome {
-    let visible = visible_sections(&questionnaire, &answers);
-    let position = visible
-        .iter()
-        .position(|s| *s == section)
-        .map_or(1, |p| p + 1);
-    Outcome::Page(Box::new(PageState {
-        total: visible.len().max(position),
-        questionnaire,
-        municipality,
-        section,
-        position,
-        answers,
-        errors,
-        form_problems,
-    }))
+/// Whether a value is longer than its question can ever accept: a text over its maximum
+/// length, anything else over the longest text any question may allow. Such a page is
+/// refused whole rather than cut, so the message can give the real length.
+fn is_over_long(question: &Question, value: &str) -> bool {
+    let limit = match question.kind {
+        QuestionKind::Text { max_length, .. } => max_length,
+        _ => MAX_TEXT_LENGTH,
+    };
+    // Bytes first: a value within the limit in bytes is within it in characters.
+    value.len() > limit as usize && value.chars().count() > limit as usize
 }

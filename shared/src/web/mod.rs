@@ -16,6 +16,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// Every powerful feature denied to every origin, the page's own included.
+const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), hid=(), interest-cohort=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
+
 /// Logs method, route template, status and time. Never the URI: it holds link tokens.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
@@ -36,9 +39,11 @@ async fn log_request(request: Request, next: Next) -> Response {
 }
 
 /// Headers for every response: no referrer (links carry tokens), no caching of pages that
-/// may show answers on a shared computer, and a strict content security policy (no scripts).
+/// may show answers on a shared computer, a strict content security policy (no scripts),
+/// HTTPS only for two years (also on subdomains), and no powerful browser features: the
+/// pages need none, so a page can never be made to ask for them.
 pub fn with_common_layers(router: Router) -> Router {
-    let headers: [(HeaderName, &'static str); 5] = [
+    let headers: [(HeaderName, &'static str); 7] = [
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -47,6 +52,14 @@ pub fn with_common_layers(router: Router) -> Router {
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         (header::CACHE_CONTROL, "no-store"),
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ),
     ];
     let mut router = router
         .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))

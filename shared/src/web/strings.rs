@@ -47,6 +47,18 @@ pub struct UiText {
     pub home_title: &'static str,
     pub home_body: &'static str,
     pub home_code_link: &'static str,
+    // Added by the respondent work.
+    /// "Del 2", for a page while conditions can still add or remove pages.
+    pub part: fn(usize) -> String,
+    /// The page of a post that could not be stored: press the same button again.
+    pub not_saved_title: &'static str,
+    pub not_saved_body: fn(&str) -> String,
+    /// After too many wrong links or codes from one place.
+    pub too_many_attempts_title: &'static str,
+    pub too_many_attempts_body: &'static str,
+    /// Our own fault (damaged data, a missing questionnaire): a 500.
+    pub failed_title: &'static str,
+    pub failed_body: &'static str,
 }
 
 pub const SV: UiText = UiText {
@@ -96,10 +108,22 @@ pub const SV: UiText = UiText {
     too_large_title: "För mycket text",
     too_large_body: "Det du skickade var för stort. Gå tillbaka, korta ner texten och försök igen.",
     unavailable_title: "Tjänsten är inte tillgänglig just nu",
-    unavailable_body: "Något gick fel hos oss. Svar som du redan har skickat är sparade. Försök igen om en stund.",
+    unavailable_body: "Tjänsten svarar inte just nu. Det du skrev på den senaste sidan kanske inte sparades. Försök igen om en stund.",
     home_title: "Svar",
     home_body: "Här svarar du på enkäter från din kommun. Använd länken i ditt brev eller meddelande.",
     home_code_link: "Har du en kod? Svara med kod",
+    // Added by the respondent work.
+    part: |n| format!("Del {n}"),
+    not_saved_title: "Det gick inte igenom",
+    not_saved_body: |button| {
+        format!(
+            "Vi kunde inte spara den här sidan just nu. Det du har skrivit står kvar nedan. Tryck på ”{button}” igen om en stund."
+        )
+    },
+    too_many_attempts_title: "För många försök",
+    too_many_attempts_body: "Det har kommit många felaktiga länkar eller koder härifrån på kort tid. Vänta fem minuter och försök sedan igen. Kontrollera att du skriver av koden rätt.",
+    failed_title: "Något gick fel",
+    failed_body: "Något gick fel hos oss. Det du redan har sparat finns kvar. Försök igen senare, eller kontakta kommunen om det inte går.",
 };
 
 pub const EN: UiText = UiText {
@@ -149,10 +173,22 @@ pub const EN: UiText = UiText {
     too_large_title: "Too much text",
     too_large_body: "What you sent was too large. Go back, shorten the text and try again.",
     unavailable_title: "The service is not available right now",
-    unavailable_body: "Something went wrong on our side. Answers you have already sent are saved. Please try again in a while.",
+    unavailable_body: "The service is not answering just now. What you typed on the last page may not have been saved. Please try again in a moment.",
     home_title: "Svar",
     home_body: "Here you answer surveys from your municipality. Use the link in your letter or message.",
     home_code_link: "Have a code? Answer with a code",
+    // Added by the respondent work.
+    part: |n| format!("Part {n}"),
+    not_saved_title: "It did not go through",
+    not_saved_body: |button| {
+        format!(
+            "We could not save this page just now. What you typed is still below. Please press “{button}” again in a moment."
+        )
+    },
+    too_many_attempts_title: "Too many attempts",
+    too_many_attempts_body: "Many wrong links or codes have come from here in a short time. Wait five minutes and then try again. Check that you copy the code correctly.",
+    failed_title: "Something went wrong",
+    failed_body: "Something went wrong on our side. What you have already saved is kept. Please try again later, or contact the municipality if it does not work.",
 };
 
 pub fn ui(lang: Lang) -> &'static UiText {

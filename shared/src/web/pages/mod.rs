@@ -4,6 +4,8 @@
 //! The pages need no JavaScript: every step is a plain form post. The CSS is served by
 //! the function itself from [`STYLESHEET_PATH`].
 
+mod respondent_extra;
+
 use maud::{DOCTYPE, Markup, html};
 
 use crate::domain::answers::{DONT_KNOW, FieldError, NOT_APPLICABLE, visible_questions};
@@ -106,7 +108,8 @@ pub fn survey_page(state: &PageState, lang: Lang) -> Markup {
     let error_count = state.errors.len() + state.form_problems.len();
     let content = html! {
         p.progress { (questionnaire.title.text(lang)) }
-        p.progress { ((text.part_of)(state.position, state.total)) }
+        p.progress { (respondent_extra::progress_text(state, lang)) }
+        (respondent_extra::not_saved_notice(state, lang))
         @if state.has_errors() {
             div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
                 h2 #error-summary-title { ((text.error_summary_title)(error_count)) }
