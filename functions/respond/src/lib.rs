@@ -67,7 +67,7 @@ async fn code_submit(
     State(survey): State<Arc<SurveyService>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let body = body_or_limit(body, Lang::Sv)?;
+    let body = body_or_limit(body, Lang::default())?;
     let form = decode_code_form(&body);
     let (typed, lang) = (form.kod.as_str(), form.lang);
     let text = ui(lang);
@@ -140,7 +140,6 @@ fn render_outcome(
     answered_status: StatusCode,
 ) -> Result<Response, AppError> {
     let text = ui(lang);
-    let switch = format!("?lang={}", lang.other().code());
     Ok(match outcome {
         Outcome::Page(state) => {
             let status = if state.has_errors() {
@@ -153,12 +152,13 @@ fn render_outcome(
         Outcome::Redirect { position } => {
             Redirect::to(&format!("?del={position}&lang={}", lang.code())).into_response()
         }
-        Outcome::Thanks { questionnaire, .. } => {
-            pages::thanks_page(lang, &questionnaire).into_response()
-        }
+        Outcome::Thanks {
+            questionnaire,
+            municipality,
+        } => pages::thanks_page(lang, &questionnaire, &municipality).into_response(),
         Outcome::AlreadyAnswered => (
             answered_status,
-            pages::message_page(lang, &switch, text.answered_title, text.answered_body),
+            pages::message_page(lang, text.answered_title, text.answered_body),
         )
             .into_response(),
         Outcome::NotFound => return Err(AppError::NotFound(lang)),

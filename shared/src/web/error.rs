@@ -48,13 +48,12 @@ impl IntoResponse for AppError {
                 tracing::error!(error = %error_chain(&self), "request failed");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Lang::Sv,
-                    ui(Lang::Sv).unavailable_title,
-                    ui(Lang::Sv).unavailable_body,
+                    Lang::default(),
+                    ui(Lang::default()).unavailable_title,
+                    ui(Lang::default()).unavailable_body,
                 )
             }
         };
-        let switch = format!("?lang={}", lang.other().code());
-        (status, pages::message_page(lang, &switch, title, body)).into_response()
+        (status, pages::message_page(lang, title, body)).into_response()
     }
 }
