@@ -36,7 +36,8 @@ async fn a_patient_answers_with_one_mistake_and_sends() {
     let first = app.get(&path).await;
     assert_eq!(first.status, StatusCode::OK);
     first.assert_contains("Del 1 av 5");
-    first.assert_contains(r#"<html lang="sv">"#);
+    first.assert_contains(r#"<html lang="sv" dir="ltr">"#);
+    first.assert_contains("<footer><div class=\"wrap\"><p>Enkäten kommer från Testkommun.</p>");
 
     // The deliberate mistake: the required question left out.
     let mistake = app
@@ -105,6 +106,7 @@ async fn a_patient_answers_with_one_mistake_and_sends() {
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     sent.assert_contains("Tack för dina svar");
+    sent.assert_contains("<p>Testkommunens kontaktcenter, 0000-00 00 00</p>");
 
     let again = app.get(&path).await;
     assert_eq!(again.status, StatusCode::OK);
@@ -303,7 +305,7 @@ async fn a_short_code_typed_loosely_opens_the_survey() {
     );
     let page = app.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);
-    page.assert_contains(r#"<html lang="en">"#);
+    page.assert_contains(r#"<html lang="en" dir="ltr">"#);
     page.assert_contains("Part 1 of 5");
 }
 
@@ -373,9 +375,9 @@ async fn english_falls_back_to_swedish_and_marks_it() {
     let round = app.round("patientupplevelse").await;
     let path = link_path(&app.invite(&round).await);
     let page = app.get(&format!("{path}?lang=en")).await;
-    page.assert_contains(r#"<html lang="en">"#);
+    page.assert_contains(r#"<html lang="en" dir="ltr">"#);
     page.assert_contains("Next");
-    page.assert_contains(r#"lang="sv" hreflang="sv">På svenska"#);
+    page.assert_contains(r#"hreflang="sv" lang="sv" dir="ltr">Svenska"#);
 }
 
 #[tokio::test]
