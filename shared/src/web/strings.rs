@@ -220,7 +220,7 @@ fn parse_file(file: &str, source: &str) -> Result<(Language, UiText), Vec<String
     for (key, allowed) in KEYS {
         match parsed.strings.get(*key) {
             None => problems.push(format!("{file}: missing key '{key}'")),
-            Some(text) if text.trim().is_empty() && *key != "decimal_separator" => {
+            Some(text) if text.trim().is_empty() => {
                 problems.push(format!("{file}: key '{key}' is empty"));
             }
             Some(text) => match placeholders(text) {
