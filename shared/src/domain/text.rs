@@ -195,10 +195,6 @@ impl Lang {
     pub fn direction(self) -> Direction {
         self.language().direction
     }
-
-    pub fn is_swedish(self) -> bool {
-        self.0 == 0
-    }
 }
 
 /// Text keyed by language code, with Swedish required. Codes the process does not speak
@@ -318,7 +314,7 @@ mod tests {
         assert_eq!(Lang::from_param(Some("xx")), Lang::default());
         assert_eq!(Lang::from_param(Some("")), Lang::default());
         assert_eq!(Lang::from_param(None).code(), "sv");
-        assert!(Lang::default().is_swedish());
+        assert_eq!(Lang::default().code(), SWEDISH);
     }
 
     #[test]
