@@ -11,6 +11,7 @@
 //! | `SVAR_HASH_KEY` | hex key that credentials are hashed with (32+ bytes) | embedded: made once and kept in the data folder; for `dynamodb` this or `SVAR_HASH_KEY_PARAMETER` |
 //! | `SVAR_HASH_KEY_PARAMETER` | name of an SSM Parameter Store `SecureString` holding that hex key, read (decrypted) once at start; `dynamodb` only, and not together with `SVAR_HASH_KEY` | unset |
 //! | `SVAR_ADDR` | address of the local server | `127.0.0.1:3000` |
+//! | `SVAR_UI_DIR` | folder of extra UI-strings files (`<code>.toml`, one per added language; `shared/ui/README.md`) | unset: Swedish and English only |
 
 use std::env;
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub struct Config {
     /// environment variable). Read once, by [`crate::startup::open_store`].
     pub hash_key_parameter: Option<String>,
     pub listen: SocketAddr,
+    /// Extra languages' UI-strings files, installed at start by `web::strings::install`.
+    pub ui_dir: Option<PathBuf>,
 }
 
 /// True when running inside AWS Lambda (the runtime sets this).
@@ -116,6 +119,7 @@ impl Config {
             hash_key,
             hash_key_parameter,
             listen,
+            ui_dir: var("SVAR_UI_DIR").map(PathBuf::from),
         })
     }
 }

@@ -93,7 +93,7 @@ fn assert_lists_the_municipalities(question: &Question) {
     };
     let listed: Vec<(&str, &str)> = options
         .iter()
-        .map(|o| (o.code.as_str(), o.label.sv.as_str()))
+        .map(|o| (o.code.as_str(), o.label.sv()))
         .collect();
     assert_eq!(listed, MUNICIPALITIES);
 }
@@ -121,11 +121,11 @@ fn every_builtin_text_is_written_in_swedish_and_english() {
     for q in builtin().expect("the built-in questionnaires load") {
         for (place, text) in all_texts(&q) {
             assert!(
-                !text.sv.trim().is_empty(),
+                !text.sv().trim().is_empty(),
                 "{}: {place} has no Swedish",
                 q.id
             );
-            let en = text.en.as_deref().unwrap_or("");
+            let en = text.in_code("en").unwrap_or("");
             assert!(!en.trim().is_empty(), "{}: {place} has no English", q.id);
         }
     }
@@ -164,7 +164,7 @@ fn the_patient_survey_asks_the_background_questions_first() {
     assert!(
         options
             .iter()
-            .any(|o| o.label.sv.contains("vill inte svara")),
+            .any(|o| o.label.sv().contains("vill inte svara")),
         "kon needs an answer for other / prefer not to say"
     );
 
@@ -297,7 +297,7 @@ fn the_civil_society_mapping_asks_the_networks_three_questions_word_for_word() {
     let asked: Vec<(&str, bool)> = second
         .questions
         .iter()
-        .map(|q| (q.text.sv.as_str(), q.required))
+        .map(|q| (q.text.sv(), q.required))
         .collect();
     assert_eq!(
         asked,
@@ -366,8 +366,8 @@ fn the_indicator_report_checks_that_the_parts_are_within_the_total() {
         panic!("the total should be a whole number from 0 with a unit");
     };
     assert!(*max >= 10_000.0);
-    assert_eq!(unit.sv, "patienter");
-    assert_eq!(unit.en.as_deref(), Some("patients"));
+    assert_eq!(unit.sv(), "patienter");
+    assert_eq!(unit.in_code("en"), Some("patients"));
 
     // The total and its parts are on one page, so the check can run there.
     let page = q
@@ -825,7 +825,51 @@ fn a_text_with_only_english_is_refused_with_its_line() {
     let lines = problems(&source);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with(&format!("{FILE}: ")), "{}", lines[0]);
-    assert!(lines[0].contains("missing field `sv`"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("missing Swedish text (sv)"),
+        "{}",
+        lines[0]
+    );
+}
+
+/// Any language can be added to a questionnaire by its code; the code must be well-formed
+/// (it becomes a `lang` attribute), and a bad one is named with its place and line.
+#[test]
+fn a_text_in_a_badly_written_language_code_is_refused_with_its_place_and_line() {
+    let source = base_with(
+        "text = { sv = \"Något mer?\", en = \"Anything else?\" }",
+        "text = { sv = \"Något mer?\", English = \"Anything else?\" }",
+    );
+    let line = source
+        .lines()
+        .position(|l| l.contains("English ="))
+        .expect("the changed line")
+        + 1;
+    let lines = problems(&source);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("'English' is not a well-formed language code"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains(&format!("line {line}")), "{}", lines[0]);
+    assert_reported(
+        &source,
+        "question 'ovrigt'",
+        "'English' is not a well-formed language code",
+    );
+}
+
+#[test]
+fn a_text_in_any_well_formed_language_code_is_kept() {
+    let source = base_with(
+        "text = { sv = \"Något mer?\", en = \"Anything else?\" }",
+        "text = { sv = \"Något mer?\", en = \"Anything else?\", ar = \"هل هناك شيء آخر؟\" }",
+    );
+    let q = parse_definition(FILE, &source).unwrap_or_else(|e| panic!("{e}"));
+    let text = &q.question("ovrigt").expect("the question").text;
+    assert_eq!(text.codes().collect::<Vec<_>>(), ["ar", "en", "sv"]);
+    assert_eq!(text.in_code("ar"), Some("هل هناك شيء آخر؟"));
 }
 
 /// Intros, help texts and units need Swedish text too, like titles and labels.

@@ -213,7 +213,7 @@ async fn a_send_that_cannot_be_stored_shows_the_page_again_and_a_second_send_wor
         failed.body
     );
     assert!(failed.headers.contains_key("retry-after"));
-    failed.assert_contains(r#"<html lang="en">"#);
+    failed.assert_contains(r#"<html lang="en" dir="ltr">"#);
     failed.assert_contains("It did not go through");
     failed.assert_contains("Please press “Send answers” again");
     failed.assert_contains("Idrottsföreningar &amp; kyrkor");
@@ -294,7 +294,7 @@ async fn unavailable_storage_before_the_page_is_known_is_a_503_in_the_readers_la
     let reply = app.get(&format!("{path}?lang=en")).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(reply.headers["retry-after"], "30");
-    reply.assert_contains(r#"<html lang="en">"#);
+    reply.assert_contains(r#"<html lang="en" dir="ltr">"#);
     reply.assert_contains("What you typed on the last page may not have been saved");
     let posted = app
         .post_form(
@@ -303,7 +303,7 @@ async fn unavailable_storage_before_the_page_is_known_is_a_503_in_the_readers_la
         )
         .await;
     assert_eq!(posted.status, StatusCode::SERVICE_UNAVAILABLE);
-    posted.assert_contains(r#"<html lang="en">"#);
+    posted.assert_contains(r#"<html lang="en" dir="ltr">"#);
 }
 
 #[tokio::test]

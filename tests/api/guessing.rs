@@ -81,7 +81,7 @@ async fn the_limit_applies_per_client(app: TestApp) {
         app.get_from("/kod?lang=en", guesser)
             .await
             .body
-            .contains(r#"<html lang="en">"#)
+            .contains(r#"<html lang="en" dir="ltr">"#)
     );
 
     // Another client is not blocked.

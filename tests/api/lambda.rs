@@ -19,7 +19,7 @@ async fn an_api_gateway_v2_event_reaches_the_code_page() {
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     let body = String::from_utf8(body.to_vec()).unwrap();
-    assert!(body.contains(r#"<html lang="en">"#), "{body}");
+    assert!(body.contains(r#"<html lang="en" dir="ltr">"#), "{body}");
     assert!(body.contains("Answer with a code"));
 }
 

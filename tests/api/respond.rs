@@ -37,7 +37,8 @@ async fn a_patient_answers_with_one_mistake_and_sends() {
     assert_eq!(first.status, StatusCode::OK);
     // Page 1 decides whether the helper page is shown: no total until it is answered.
     first.assert_contains(r#"<p class="progress">Del 1</p>"#);
-    first.assert_contains(r#"<html lang="sv">"#);
+    first.assert_contains(r#"<html lang="sv" dir="ltr">"#);
+    first.assert_contains("<footer><div class=\"wrap\"><p>Enkäten kommer från Testkommun.</p>");
 
     // The deliberate mistake: the required question left out.
     let mistake = app
@@ -110,6 +111,7 @@ async fn a_patient_answers_with_one_mistake_and_sends() {
     let again = app.get(&path).await;
     assert_eq!(again.status, StatusCode::OK);
     again.assert_contains("Tack för dina svar");
+    again.assert_contains("<p>Testkommunens kontaktcenter, 0000-00 00 00</p>");
     assert!(
         !again.body.contains("Bra personal"),
         "the thanks page must show no answers"
@@ -304,7 +306,7 @@ async fn a_short_code_typed_loosely_opens_the_survey() {
     );
     let page = app.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);
-    page.assert_contains(r#"<html lang="en">"#);
+    page.assert_contains(r#"<html lang="en" dir="ltr">"#);
     page.assert_contains(r#"<p class="progress">Part 1</p>"#);
 }
 
@@ -374,9 +376,9 @@ async fn english_falls_back_to_swedish_and_marks_it() {
     let round = app.round("patientupplevelse").await;
     let path = link_path(&app.invite(&round).await);
     let page = app.get(&format!("{path}?lang=en")).await;
-    page.assert_contains(r#"<html lang="en">"#);
+    page.assert_contains(r#"<html lang="en" dir="ltr">"#);
     page.assert_contains("Next");
-    page.assert_contains(r#"lang="sv" hreflang="sv">På svenska"#);
+    page.assert_contains(r#"hreflang="sv" lang="sv" dir="ltr">Svenska"#);
 }
 
 #[tokio::test]

@@ -82,4 +82,23 @@ describe('large text on a narrow screen', () => {
     await page.goto(server.codeUrl);
     assertNoSideways(await measure(page), 'code page');
   });
+
+  test('at 320 px wide and any text size up to 200 % the example code in the code hint stays on one line', async () => {
+    await ready();
+    await page.goto(server.codeUrl);
+    const example = page.locator('#kod-hint .nowrap');
+    assert.equal(await example.textContent(), 'ABCDE-12345');
+    // Some size in the range puts the line end inside the code, where it would break at
+    // the hyphen; an inline element broken over two lines has two boxes.
+    const wrapsAt = await example.evaluate((el) => {
+      const sizes = [];
+      for (let percent = 100; percent <= 200; percent += 5) {
+        document.documentElement.style.fontSize = `${percent}%`;
+        if (el.getClientRects().length !== 1) sizes.push(percent);
+      }
+      document.documentElement.style.fontSize = '';
+      return sizes;
+    });
+    assert.deepEqual(wrapsAt, [], `the example code wraps at text sizes (%) ${wrapsAt.join(', ')}`);
+  });
 });

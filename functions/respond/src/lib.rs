@@ -236,9 +236,14 @@ fn render_outcome(
         // The link itself is the thanks page once answered; a fresh GET, so a reload or
         // Back never posts the form again.
         Outcome::Sent => Redirect::to(&format!("?lang={}", lang.code())).into_response(),
-        Outcome::Answered { questionnaire, .. } => {
-            (answered_status, pages::thanks_page(lang, &questionnaire)).into_response()
-        }
+        Outcome::Answered {
+            questionnaire,
+            municipality,
+        } => (
+            answered_status,
+            pages::thanks_page(lang, &questionnaire, &municipality),
+        )
+            .into_response(),
         Outcome::NotFound => return Err(AppError::NotFound(lang)),
         Outcome::TooManyAttempts => return Err(AppError::TooManyAttempts(lang)),
     })

@@ -19,6 +19,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let started = Instant::now();
     telemetry::init();
     let config = Config::from_env()?;
+    svar_shared::web::strings::install(config.ui_dir.as_deref())?;
     let (store, hash_key) = svar_shared::startup::open_store(&config).await?;
     let app = svar_respond::router(Arc::new(SurveyService::new(store, hash_key)));
     if in_lambda() {

@@ -62,6 +62,7 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn Error>> {
     let config = Config::from_env()?;
+    svar_shared::web::strings::install(config.ui_dir.as_deref())?;
     let mut questionnaires = questionnaire::builtin()?;
     if let Some(dir) = std::env::var_os("SVAR_QUESTIONNAIRES_DIR") {
         questionnaires.extend(questionnaire::load_dir(std::path::Path::new(&dir))?);

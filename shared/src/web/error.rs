@@ -103,9 +103,7 @@ impl IntoResponse for AppError {
                 }
             }
         };
-        let switch = format!("?lang={}", lang.other().code());
-        let mut response =
-            (status, pages::message_page(lang, &switch, title, body)).into_response();
+        let mut response = (status, pages::message_page(lang, title, body)).into_response();
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()
@@ -128,7 +126,8 @@ mod tests {
     use super::*;
 
     fn status_of(error: SurveyError) -> (StatusCode, Option<String>) {
-        let response = AppError::survey(Lang::En)(error).into_response();
+        let response =
+            AppError::survey(Lang::find("en").expect("English is built in"))(error).into_response();
         let retry = response
             .headers()
             .get(header::RETRY_AFTER)

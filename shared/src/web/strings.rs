@@ -1,306 +1,516 @@
-//! Every text of the pages that is not part of a questionnaire, in Swedish and English.
-//! A struct rather than lookup keys, so a missing translation is a compile error.
+//! Every text of the pages that is not part of a questionnaire, per language, read from
+//! UI-strings files: the built-in `shared/ui/sv.toml` and `en.toml` (compiled in), plus
+//! any `<code>.toml` in an optional folder given to [`install`]. The format, the
+//! placeholders and the steps to add a string or a language: `shared/ui/README.md`.
+//!
+//! Each file must have every key of [`UiText`]: a missing or unknown key, or a
+//! placeholder a key does not take, is a load error that names the file and the key, so a
+//! half-translated language never reaches a respondent. The texts are read once per
+//! process and kept for its life (`&'static str`), so pages borrow them freely.
+//!
+//! To add a string: add `key: [placeholders]` to the [`ui_text!`] list below and a line
+//! `key = "..."` to every file in `shared/ui/` (the built-in files are checked by a test).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use crate::domain::answers::Problem;
-use crate::domain::text::Lang;
+use crate::domain::text::{BUILTIN_UI_FILES, Lang, Language, check_languages, install_languages};
 use crate::service::respondent::FormProblem;
 
-pub struct UiText {
-    pub service_name: &'static str,
-    pub skip_to_content: &'static str,
-    /// The language switch, written in the language it switches to.
-    pub switch_language: &'static str,
-    pub part_of: fn(usize, usize) -> String,
-    pub back: &'static str,
-    pub next: &'static str,
-    pub send: &'static str,
-    pub required: &'static str,
-    pub optional: &'static str,
-    pub dont_know: &'static str,
-    pub not_applicable: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub month_hint: &'static str,
-    pub number_hint: fn(u32) -> String,
-    pub choose_at_most: fn(u32) -> String,
-    pub max_characters: fn(u32) -> String,
-    pub error_title_prefix: &'static str,
-    pub error_summary_title: fn(usize) -> String,
-    pub saved_note: &'static str,
-    pub thanks_title: &'static str,
-    pub thanks_body: &'static str,
-    pub answered_title: &'static str,
-    pub answered_body: &'static str,
-    pub not_found_title: &'static str,
-    pub not_found_body: &'static str,
-    pub code_title: &'static str,
-    pub code_intro: &'static str,
-    pub code_label: &'static str,
-    pub code_hint: &'static str,
-    pub code_button: &'static str,
-    pub code_invalid: &'static str,
-    pub code_unknown: &'static str,
-    pub too_large_title: &'static str,
-    pub too_large_body: &'static str,
-    pub unavailable_title: &'static str,
-    pub unavailable_body: &'static str,
-    pub home_title: &'static str,
-    pub home_body: &'static str,
-    pub home_code_link: &'static str,
-    // Added by the respondent work.
+/// Declares [`UiText`] (one `&'static str` per key) and [`KEYS`] (each key with the
+/// placeholders its text may use) from one list, so the two cannot drift apart.
+macro_rules! ui_text {
+    ($( $(#[$doc:meta])* $key:ident: [$($placeholder:literal),*] ),* $(,)?) => {
+        /// The UI strings of one language. Placeholders such as `{max}` are filled with
+        /// [`fill`] when a page is rendered.
+        #[derive(Debug)]
+        pub struct UiText {
+            $( $(#[$doc])* pub $key: &'static str, )*
+        }
+
+        /// Every key of a UI-strings file, with the placeholders its text may use.
+        pub const KEYS: &[(&str, &[&str])] = &[ $( (stringify!($key), &[$($placeholder),*]), )* ];
+
+        impl UiText {
+            /// Takes every key out of a file's `[strings]` table. Texts are leaked once
+            /// per process (files are read only at start) to live as long as the pages.
+            fn from_table(table: &BTreeMap<String, String>) -> Self {
+                let text = |key: &str| -> &'static str {
+                    table.get(key).map_or("", |value| Box::leak(value.clone().into_boxed_str()))
+                };
+                UiText { $( $key: text(stringify!($key)), )* }
+            }
+        }
+    };
+}
+
+ui_text! {
+    /// The character between the whole and the decimals of a number (`,` in Swedish).
+    decimal_separator: [],
+    service_name: [],
+    skip_to_content: [],
+    /// The accessible name of the language switch (a `nav` landmark).
+    language_switch_label: [],
+    part_of: ["n", "total"],
     /// "Del 2", for a page while conditions can still add or remove pages.
-    pub part: fn(usize) -> String,
+    part: ["n"],
+    back: [],
+    next: [],
+    send: [],
+    required: [],
+    optional: [],
+    dont_know: [],
+    not_applicable: [],
+    yes: [],
+    no: [],
+    month_hint: [],
+    number_hint_whole: [],
+    number_hint_one_decimal: [],
+    number_hint_decimals: ["decimals"],
+    choose_at_most: ["max"],
+    max_characters: ["max"],
+    error_title_prefix: [],
+    error_summary_title_one: [],
+    error_summary_title_many: ["count"],
+    saved_note: [],
+    thanks_title: [],
+    thanks_body: [],
+    not_found_title: [],
+    not_found_body: [],
+    code_title: [],
+    code_intro: [],
+    code_label: [],
+    /// `{example}` is replaced by an example code that never wraps.
+    code_hint: ["example"],
+    code_button: [],
+    code_invalid: [],
+    code_unknown: [],
+    too_large_title: [],
+    too_large_body: [],
+    unavailable_title: [],
+    unavailable_body: [],
     /// The page of a post that could not be stored: press the same button again.
-    pub not_saved_title: &'static str,
-    pub not_saved_body: fn(&str) -> String,
+    not_saved_title: [],
+    not_saved_body: ["button"],
     /// After too many wrong links or codes from one place.
-    pub too_many_attempts_title: &'static str,
-    pub too_many_attempts_body: &'static str,
+    too_many_attempts_title: [],
+    too_many_attempts_body: [],
     /// Our own fault (damaged data, a missing questionnaire): a 500.
-    pub failed_title: &'static str,
-    pub failed_body: &'static str,
+    failed_title: [],
+    failed_body: [],
+    home_title: [],
+    home_body: [],
+    home_code_link: [],
+    /// The footer of every page tied to an invitation: who is asking.
+    footer_sender: ["municipality"],
+    footer_contact_title: [],
+    footer_privacy_title: [],
+    problem_required: [],
+    problem_not_an_option: [],
+    problem_one_answer_only: [],
+    problem_too_many_choices: ["max"],
+    problem_too_long: ["max", "length"],
+    problem_not_a_number: [],
+    problem_too_many_decimals_whole: [],
+    problem_too_many_decimals: ["decimals"],
+    problem_below_min: ["min"],
+    problem_above_max: ["max"],
+    problem_not_a_month: [],
+    problem_special_and_value: [],
+    problem_part_exceeds_whole: ["whole"],
+    problem_parts_exceed_whole: ["sum", "total", "whole"],
+    form_invalid_utf8: [],
+    form_too_many_fields: [],
+    form_unknown_field: ["name"],
+    form_bad_page: [],
 }
 
-pub const SV: UiText = UiText {
-    service_name: "Svar",
-    skip_to_content: "Hoppa till innehållet",
-    switch_language: "In English",
-    part_of: |n, total| format!("Del {n} av {total}"),
-    back: "Tillbaka",
-    next: "Nästa",
-    send: "Skicka svaren",
-    required: "måste besvaras",
-    optional: "frivillig",
-    dont_know: "Vet ej",
-    not_applicable: "Ej aktuellt",
-    yes: "Ja",
-    no: "Nej",
-    month_hint: "Skriv år och månad, till exempel 2026-03.",
-    number_hint: |decimals| match decimals {
-        0 => "Skriv ett heltal.".to_owned(),
-        1 => "Skriv ett tal, med högst en decimal.".to_owned(),
-        d => format!("Skriv ett tal, med högst {d} decimaler."),
-    },
-    choose_at_most: |max| format!("Välj högst {max}."),
-    max_characters: |max| format!("Högst {max} tecken."),
-    error_title_prefix: "Fel: ",
-    error_summary_title: |n| {
-        if n == 1 {
-            "Det finns ett fel att rätta".to_owned()
+impl UiText {
+    /// "Det finns ett fel att rätta" or "Det finns 3 fel att rätta".
+    pub fn error_summary_title(&self, count: usize) -> String {
+        if count == 1 {
+            self.error_summary_title_one.to_owned()
         } else {
-            format!("Det finns {n} fel att rätta")
+            fill(
+                self.error_summary_title_many,
+                &[("count", &count.to_string())],
+            )
         }
-    },
-    saved_note: "Dina svar sparas när du går vidare. Du kan stänga sidan och öppna länken igen senare.",
-    thanks_title: "Tack för dina svar",
-    thanks_body: "Dina svar är skickade. Du kan nu stänga sidan.",
-    answered_title: "Enkäten är redan besvarad",
-    answered_body: "Svar har redan skickats med den här länken eller koden. Varje inbjudan kan bara användas en gång.",
-    not_found_title: "Sidan finns inte",
-    not_found_body: "Länken eller koden stämmer inte, eller så har den slutat gälla. Kontrollera att du har skrivit av den rätt.",
-    code_title: "Svara med kod",
-    code_intro: "Har du fått ett brev med en kod? Skriv koden här för att öppna enkäten.",
-    code_label: "Kod",
-    code_hint: "Koden står i brevet och har tio tecken, till exempel ABCDE-12345.",
-    code_button: "Öppna enkäten",
-    code_invalid: "Koden ska ha tio bokstäver och siffror. Kontrollera att du har skrivit av den rätt.",
-    code_unknown: "Vi hittar ingen enkät med den koden. Kontrollera att du har skrivit av den rätt.",
-    too_large_title: "För mycket text",
-    too_large_body: "Det du skickade var för stort. Gå tillbaka, korta ner texten och försök igen.",
-    unavailable_title: "Tjänsten är inte tillgänglig just nu",
-    unavailable_body: "Tjänsten svarar inte just nu. Det du skrev på den senaste sidan kanske inte sparades. Försök igen om en stund.",
-    home_title: "Svar",
-    home_body: "Här svarar du på enkäter från din kommun. Använd länken i ditt brev eller meddelande.",
-    home_code_link: "Har du en kod? Svara med kod",
-    // Added by the respondent work.
-    part: |n| format!("Del {n}"),
-    not_saved_title: "Det gick inte igenom",
-    not_saved_body: |button| {
-        format!(
-            "Vi kunde inte spara den här sidan just nu. Det du har skrivit står kvar nedan. Tryck på ”{button}” igen om en stund."
-        )
-    },
-    too_many_attempts_title: "För många försök",
-    too_many_attempts_body: "Det har kommit många felaktiga länkar eller koder härifrån på kort tid. Vänta fem minuter och försök sedan igen. Kontrollera att du skriver av koden rätt.",
-    failed_title: "Något gick fel",
-    failed_body: "Något gick fel hos oss. Det du redan har sparat finns kvar. Försök igen senare, eller kontakta kommunen om det inte går.",
-};
+    }
 
-pub const EN: UiText = UiText {
-    service_name: "Svar",
-    skip_to_content: "Skip to content",
-    switch_language: "På svenska",
-    part_of: |n, total| format!("Part {n} of {total}"),
-    back: "Back",
-    next: "Next",
-    send: "Send answers",
-    required: "required",
-    optional: "optional",
-    dont_know: "Don't know",
-    not_applicable: "Not applicable",
-    yes: "Yes",
-    no: "No",
-    month_hint: "Write year and month, for example 2026-03.",
-    number_hint: |decimals| match decimals {
-        0 => "Write a whole number.".to_owned(),
-        1 => "Write a number with at most one decimal.".to_owned(),
-        d => format!("Write a number with at most {d} decimals."),
-    },
-    choose_at_most: |max| format!("Choose at most {max}."),
-    max_characters: |max| format!("At most {max} characters."),
-    error_title_prefix: "Error: ",
-    error_summary_title: |n| {
-        if n == 1 {
-            "There is one problem to fix".to_owned()
-        } else {
-            format!("There are {n} problems to fix")
+    /// How to write a number with at most `decimals` decimals.
+    pub fn number_hint(&self, decimals: u32) -> String {
+        match decimals {
+            0 => self.number_hint_whole.to_owned(),
+            1 => self.number_hint_one_decimal.to_owned(),
+            d => fill(self.number_hint_decimals, &[("decimals", &d.to_string())]),
         }
-    },
-    saved_note: "Your answers are saved when you move on. You can close the page and open the link again later.",
-    thanks_title: "Thank you for your answers",
-    thanks_body: "Your answers have been sent. You can close the page now.",
-    answered_title: "The survey has already been answered",
-    answered_body: "Answers have already been sent with this link or code. Each invitation can be used only once.",
-    not_found_title: "Page not found",
-    not_found_body: "The link or code is not right, or it is no longer valid. Check that you copied it correctly.",
-    code_title: "Answer with a code",
-    code_intro: "Did you get a letter with a code? Type the code here to open the survey.",
-    code_label: "Code",
-    code_hint: "The code is in the letter and has ten characters, for example ABCDE-12345.",
-    code_button: "Open the survey",
-    code_invalid: "The code has ten letters and digits. Check that you copied it correctly.",
-    code_unknown: "We cannot find a survey with that code. Check that you copied it correctly.",
-    too_large_title: "Too much text",
-    too_large_body: "What you sent was too large. Go back, shorten the text and try again.",
-    unavailable_title: "The service is not available right now",
-    unavailable_body: "The service is not answering just now. What you typed on the last page may not have been saved. Please try again in a moment.",
-    home_title: "Svar",
-    home_body: "Here you answer surveys from your municipality. Use the link in your letter or message.",
-    home_code_link: "Have a code? Answer with a code",
-    // Added by the respondent work.
-    part: |n| format!("Part {n}"),
-    not_saved_title: "It did not go through",
-    not_saved_body: |button| {
-        format!(
-            "We could not save this page just now. What you typed is still below. Please press “{button}” again in a moment."
-        )
-    },
-    too_many_attempts_title: "Too many attempts",
-    too_many_attempts_body: "Many wrong links or codes have come from here in a short time. Wait five minutes and then try again. Check that you copy the code correctly.",
-    failed_title: "Something went wrong",
-    failed_body: "Something went wrong on our side. What you have already saved is kept. Please try again later, or contact the municipality if it does not work.",
-};
+    }
+}
 
+/// Fills `{name}` placeholders; a placeholder without a value is left as it is (the
+/// load-time check makes sure a text uses only the placeholders its key takes).
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match values.iter().find(|(key, _)| *key == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholders a text uses, or an error for an unclosed `{`.
+fn placeholders(text: &str) -> Result<Vec<&str>, String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| "has a '{' without a closing '}'".to_owned())?;
+        found.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    Ok(found)
+}
+
+/// Everything wrong with a set of UI-strings files, one line per problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UiTextError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for UiTextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.problems.join("\n"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiFile {
+    language: Language,
+    strings: BTreeMap<String, String>,
+}
+
+/// Parses one UI-strings file and checks it against [`KEYS`]; `file` names it in errors.
+fn parse_file(file: &str, source: &str) -> Result<(Language, UiText), Vec<String>> {
+    let parsed: UiFile = toml::from_str(source).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| source[..span.start.min(source.len())].matches('\n').count() + 1);
+        match line {
+            Some(line) => vec![format!("{file}: line {line}: {}", e.message().trim())],
+            None => vec![format!("{file}: {}", e.message().trim())],
+        }
+    })?;
+    let mut problems = Vec::new();
+    for (key, allowed) in KEYS {
+        match parsed.strings.get(*key) {
+            None => problems.push(format!("{file}: missing key '{key}'")),
+            Some(text) if text.trim().is_empty() => {
+                problems.push(format!("{file}: key '{key}' is empty"));
+            }
+            Some(text) => match placeholders(text) {
+                Err(problem) => problems.push(format!("{file}: key '{key}' {problem}")),
+                Ok(used) => {
+                    for name in used.iter().filter(|name| !allowed.contains(name)) {
+                        let takes = if allowed.is_empty() {
+                            "no placeholders".to_owned()
+                        } else {
+                            allowed
+                                .iter()
+                                .map(|a| format!("{{{a}}}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        };
+                        problems.push(format!(
+                            "{file}: key '{key}' has the placeholder {{{name}}}, but it takes {takes}"
+                        ));
+                    }
+                }
+            },
+        }
+    }
+    for key in parsed.strings.keys() {
+        if !KEYS.iter().any(|(known, _)| known == key) {
+            problems.push(format!("{file}: unknown key '{key}'"));
+        }
+    }
+    let stem = Path::new(file).file_stem().and_then(|s| s.to_str());
+    if stem != Some(parsed.language.code.as_str()) {
+        problems.push(format!(
+            "{file}: the file of language '{}' must be named {}.toml",
+            parsed.language.code, parsed.language.code
+        ));
+    }
+    if problems.is_empty() {
+        let text = UiText::from_table(&parsed.strings);
+        Ok((parsed.language, text))
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads the built-in files and every `*.toml` in `extra_dir` (in name order), and checks
+/// them all, reporting every problem of every file at once.
+pub fn load(extra_dir: Option<&Path>) -> Result<Vec<(Language, UiText)>, UiTextError> {
+    let mut sources: Vec<(String, String)> = BUILTIN_UI_FILES
+        .iter()
+        .map(|(file, source)| ((*file).to_owned(), (*source).to_owned()))
+        .collect();
+    let mut problems = Vec::new();
+    if let Some(dir) = extra_dir {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => {
+                let mut paths: Vec<_> = entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.path())
+                    .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                    .collect();
+                paths.sort();
+                for path in paths {
+                    let file = path.display().to_string();
+                    match std::fs::read_to_string(&path) {
+                        Ok(source) => sources.push((file, source)),
+                        Err(e) => problems.push(format!("{file}: cannot read the file: {e}")),
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("{}: cannot read the folder: {e}", dir.display())),
+        }
+    }
+    let mut loaded = Vec::new();
+    for (file, source) in &sources {
+        match parse_file(file, source) {
+            Ok(language) => loaded.push(language),
+            Err(file_problems) => problems.extend(file_problems),
+        }
+    }
+    if problems.is_empty() {
+        let languages: Vec<Language> = loaded.iter().map(|(l, _)| l.clone()).collect();
+        if let Err(e) = check_languages(&languages) {
+            problems.push(e.to_string());
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(UiTextError { problems })
+    }
+}
+
+static CATALOG: OnceLock<Vec<UiText>> = OnceLock::new();
+
+/// Loads the built-in languages and those in `extra_dir`, and fixes them for this
+/// process. Call once at start, before any page is shown; without it the process speaks
+/// the built-in languages.
+pub fn install(extra_dir: Option<&Path>) -> Result<(), UiTextError> {
+    let already = || UiTextError {
+        problems: vec![
+            "the UI strings were already in use; install them before any page is shown".into(),
+        ],
+    };
+    if CATALOG.get().is_some() {
+        return Err(already());
+    }
+    let (languages, texts): (Vec<Language>, Vec<UiText>) = load(extra_dir)?.into_iter().unzip();
+    install_languages(languages).map_err(|e| UiTextError {
+        problems: vec![e.to_string()],
+    })?;
+    CATALOG.set(texts).map_err(|_| already())
+}
+
+fn catalog() -> &'static [UiText] {
+    CATALOG.get_or_init(|| {
+        // The built-in files are checked by a test, so this cannot fail in a build that passed.
+        load(None)
+            .unwrap_or_else(|e| panic!("the built-in UI strings are broken:\n{e}"))
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
+    })
+}
+
+/// The UI strings of `lang`.
 pub fn ui(lang: Lang) -> &'static UiText {
-    match lang {
-        Lang::Sv => &SV,
-        Lang::En => &EN,
-    }
+    let all = catalog();
+    all.get(lang.index()).unwrap_or(&all[0])
 }
 
-/// A number as Swedes (decimal comma) or English readers write it.
+/// A number as readers of `lang` write it (a decimal comma in Swedish).
 pub fn format_number(value: f64, lang: Lang) -> String {
-    let text = format!("{value}");
-    match lang {
-        Lang::Sv => text.replace('.', ","),
-        Lang::En => text,
-    }
+    format!("{value}").replace('.', ui(lang).decimal_separator)
 }
 
 /// The message shown next to a question and in the error summary.
 pub fn problem_message(problem: &Problem, whole_text: Option<&str>, lang: Lang) -> String {
+    let text = ui(lang);
     let n = |v: f64| format_number(v, lang);
     let whole = whole_text.unwrap_or("");
-    match (lang, problem) {
-        (Lang::Sv, Problem::Required) => "Svara på frågan.".into(),
-        (Lang::En, Problem::Required) => "Answer the question.".into(),
-        (Lang::Sv, Problem::NotAnOption) => "Välj ett av alternativen.".into(),
-        (Lang::En, Problem::NotAnOption) => "Choose one of the options.".into(),
-        (Lang::Sv, Problem::OneAnswerOnly) => "Ge bara ett svar.".into(),
-        (Lang::En, Problem::OneAnswerOnly) => "Give only one answer.".into(),
-        (Lang::Sv, Problem::TooManyChoices { max }) => format!("Välj högst {max} alternativ."),
-        (Lang::En, Problem::TooManyChoices { max }) => format!("Choose at most {max} options."),
-        (Lang::Sv, Problem::TooLong { max, length }) => {
-            format!("Texten får vara högst {max} tecken. Nu är den {length} tecken.")
+    match problem {
+        Problem::Required => text.problem_required.to_owned(),
+        Problem::NotAnOption => text.problem_not_an_option.to_owned(),
+        Problem::OneAnswerOnly => text.problem_one_answer_only.to_owned(),
+        Problem::TooManyChoices { max } => {
+            fill(text.problem_too_many_choices, &[("max", &max.to_string())])
         }
-        (Lang::En, Problem::TooLong { max, length }) => {
-            format!("The text can be at most {max} characters. It is now {length}.")
-        }
-        (Lang::Sv, Problem::NotANumber) => "Skriv ett tal med siffror, till exempel 12.".into(),
-        (Lang::En, Problem::NotANumber) => "Write a number in digits, for example 12.".into(),
-        (Lang::Sv, Problem::TooManyDecimals { decimals: 0 }) => {
-            "Skriv ett heltal, utan decimaler.".into()
-        }
-        (Lang::En, Problem::TooManyDecimals { decimals: 0 }) => {
-            "Write a whole number, without decimals.".into()
-        }
-        (Lang::Sv, Problem::TooManyDecimals { decimals }) => {
-            format!("Skriv högst {decimals} decimaler.")
-        }
-        (Lang::En, Problem::TooManyDecimals { decimals }) => {
-            format!("Write at most {decimals} decimals.")
-        }
-        (Lang::Sv, Problem::BelowMin { min }) => {
-            format!("Talet får inte vara mindre än {}.", n(*min))
-        }
-        (Lang::En, Problem::BelowMin { min }) => {
-            format!("The number cannot be less than {}.", n(*min))
-        }
-        (Lang::Sv, Problem::AboveMax { max }) => {
-            format!("Talet får inte vara större än {}.", n(*max))
-        }
-        (Lang::En, Problem::AboveMax { max }) => {
-            format!("The number cannot be more than {}.", n(*max))
-        }
-        (Lang::Sv, Problem::NotAMonth) => "Skriv år och månad som 2026-03.".into(),
-        (Lang::En, Problem::NotAMonth) => "Write year and month as 2026-03.".into(),
-        (Lang::Sv, Problem::SpecialAndValue) => {
-            "Ge antingen ett svar eller välj Vet ej / Ej aktuellt, inte båda.".into()
-        }
-        (Lang::En, Problem::SpecialAndValue) => {
-            "Either give an answer or choose Don't know / Not applicable, not both.".into()
-        }
-        (Lang::Sv, Problem::PartExceedsWhole { .. }) => {
-            format!("Talet kan inte vara större än totalen ({whole}).")
-        }
-        (Lang::En, Problem::PartExceedsWhole { .. }) => {
-            format!("The number cannot be larger than the total ({whole}).")
-        }
-        (Lang::Sv, Problem::PartsExceedWhole { sum, total, .. }) => format!(
-            "Delarna blir tillsammans {}, vilket är mer än totalen {} ({whole}).",
-            n(*sum),
-            n(*total)
+        Problem::TooLong { max, length } => fill(
+            text.problem_too_long,
+            &[("max", &max.to_string()), ("length", &length.to_string())],
         ),
-        (Lang::En, Problem::PartsExceedWhole { sum, total, .. }) => format!(
-            "Together the parts add up to {}, which is more than the total {} ({whole}).",
-            n(*sum),
-            n(*total)
+        Problem::NotANumber => text.problem_not_a_number.to_owned(),
+        Problem::TooManyDecimals { decimals: 0 } => text.problem_too_many_decimals_whole.to_owned(),
+        Problem::TooManyDecimals { decimals } => fill(
+            text.problem_too_many_decimals,
+            &[("decimals", &decimals.to_string())],
+        ),
+        Problem::BelowMin { min } => fill(text.problem_below_min, &[("min", &n(*min))]),
+        Problem::AboveMax { max } => fill(text.problem_above_max, &[("max", &n(*max))]),
+        Problem::NotAMonth => text.problem_not_a_month.to_owned(),
+        Problem::SpecialAndValue => text.problem_special_and_value.to_owned(),
+        Problem::PartExceedsWhole { .. } => {
+            fill(text.problem_part_exceeds_whole, &[("whole", whole)])
+        }
+        Problem::PartsExceedWhole { sum, total, .. } => fill(
+            text.problem_parts_exceed_whole,
+            &[("sum", &n(*sum)), ("total", &n(*total)), ("whole", whole)],
         ),
     }
 }
 
 /// The message for a problem with the form as a whole.
 pub fn form_problem_message(problem: &FormProblem, lang: Lang) -> String {
-    match (lang, problem) {
-        (Lang::Sv, FormProblem::InvalidUtf8) => {
-            "Några tecken i det du skickade kunde inte läsas och har bytts ut. Kontrollera dina svar.".into()
-        }
-        (Lang::En, FormProblem::InvalidUtf8) => {
-            "Some characters in what you sent could not be read and were replaced. Check your answers.".into()
-        }
-        (Lang::Sv, FormProblem::TooManyFields) => "Formuläret innehöll för många fält. Kontrollera dina svar.".into(),
-        (Lang::En, FormProblem::TooManyFields) => "The form had too many fields. Check your answers.".into(),
-        (Lang::Sv, FormProblem::UnknownField(name)) => {
-            format!("Formuläret innehöll ett fält som inte hör till den här sidan ({name}). Kontrollera dina svar.")
-        }
-        (Lang::En, FormProblem::UnknownField(name)) => {
-            format!("The form had a field that does not belong to this page ({name}). Check your answers.")
-        }
-        (Lang::Sv, FormProblem::BadSection | FormProblem::BadAction) => {
-            "Sidan du skickade stämde inte med enkäten. Kontrollera svaren här och fortsätt.".into()
-        }
-        (Lang::En, FormProblem::BadSection | FormProblem::BadAction) => {
-            "The page you sent did not match the survey. Check the answers here and go on.".into()
-        }
+    let text = ui(lang);
+    match problem {
+        FormProblem::InvalidUtf8 => text.form_invalid_utf8.to_owned(),
+        FormProblem::TooManyFields => text.form_too_many_fields.to_owned(),
+        FormProblem::UnknownField(name) => fill(text.form_unknown_field, &[("name", name)]),
+        FormProblem::BadSection | FormProblem::BadAction => text.form_bad_page.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn english() -> Lang {
+        Lang::find("en").unwrap()
+    }
+
+    #[test]
+    fn the_built_in_files_have_every_key_and_only_known_placeholders() {
+        let loaded = load(None).unwrap();
+        let codes: Vec<&str> = loaded.iter().map(|(l, _)| l.code.as_str()).collect();
+        assert_eq!(codes, ["sv", "en"]);
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_plural_forms_are_separate_keys() {
+        let sv = ui(Lang::default());
+        assert_eq!(
+            fill(sv.part_of, &[("n", "2"), ("total", "5")]),
+            "Del 2 av 5"
+        );
+        assert_eq!(sv.error_summary_title(1), "Det finns ett fel att rätta");
+        assert_eq!(sv.error_summary_title(3), "Det finns 3 fel att rätta");
+        assert_eq!(
+            ui(english()).number_hint(2),
+            "Write a number with at most 2 decimals."
+        );
+        assert_eq!(ui(english()).number_hint(0), "Write a whole number.");
+        assert_eq!(
+            fill("{a} och {okänd} och {", &[("a", "1")]),
+            "1 och {okänd} och {"
+        );
+    }
+
+    #[test]
+    fn numbers_use_the_languages_decimal_separator() {
+        assert_eq!(format_number(2.5, Lang::default()), "2,5");
+        assert_eq!(format_number(2.5, english()), "2.5");
+        assert_eq!(
+            problem_message(&Problem::BelowMin { min: 0.5 }, None, Lang::default()),
+            "Talet får inte vara mindre än 0,5."
+        );
+        assert_eq!(
+            problem_message(
+                &Problem::TooLong {
+                    max: 10,
+                    length: 12
+                },
+                None,
+                english()
+            ),
+            "The text can be at most 10 characters. It is now 12."
+        );
+    }
+
+    fn swedish_file_with(from: &str, to: &str) -> String {
+        let source = BUILTIN_UI_FILES[0].1;
+        assert!(source.contains(from), "{from}");
+        source
+            .replacen(from, to, 1)
+            .replace("code = \"sv\"", "code = \"fi\"")
+    }
+
+    #[test]
+    fn a_missing_key_an_unknown_key_or_a_wrong_placeholder_names_the_file_and_key() {
+        let missing = parse_file(
+            "ui/fi.toml",
+            &swedish_file_with("back = \"Tillbaka\"\n", ""),
+        )
+        .unwrap_err();
+        assert_eq!(missing, ["ui/fi.toml: missing key 'back'"]);
+        let unknown = parse_file(
+            "ui/fi.toml",
+            &swedish_file_with("back = \"Tillbaka\"", "back = \"Tillbaka\"\nbakat = \"x\""),
+        )
+        .unwrap_err();
+        assert_eq!(unknown, ["ui/fi.toml: unknown key 'bakat'"]);
+        let placeholder = parse_file(
+            "ui/fi.toml",
+            &swedish_file_with("Välj högst {max}.", "Välj högst {maximum}."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            placeholder,
+            ["ui/fi.toml: key 'choose_at_most' has the placeholder {maximum}, but it takes {max}"]
+        );
+        let misnamed =
+            parse_file("ui/suomi.toml", &swedish_file_with("Nästa", "Seuraava")).unwrap_err();
+        assert_eq!(
+            misnamed,
+            ["ui/suomi.toml: the file of language 'fi' must be named fi.toml"]
+        );
+    }
+
+    #[test]
+    fn a_folder_language_that_repeats_a_built_in_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("en.toml"), BUILTIN_UI_FILES[1].1).unwrap();
+        let error = load(Some(dir.path())).unwrap_err();
+        assert_eq!(error.problems, ["language 'en' is given twice"]);
     }
 }
