@@ -266,7 +266,8 @@ def main():
 
     dynamodb_env = {
         "SVAR_STORE": "dynamodb",
-        "SVAR_TABLE": "bench",
+        "SVAR_RESPONSES_TABLE": "bench-responses",
+        "SVAR_INVITATIONS_TABLE": "bench-invitations",
         # A port nothing listens on: GET /kod needs no database, and nothing is sent.
         "SVAR_DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
     }

@@ -125,7 +125,7 @@ impl Config {
 }
 
 /// The two tables' names. They must differ: the split keeps invitations and drafts out of
-/// the backups of the responses (`docs/dynamodb.md`, "Two tables"). The single
+/// the backups of the responses (`docs/dynamodb.md`, "Two tables, and why"). The single
 /// `SVAR_TABLE` of earlier versions is refused with a pointer to its replacements, so an
 /// old deployment fails at start rather than writing to the wrong place.
 fn dynamodb_tables(var: impl Fn(&str) -> Option<String>) -> Result<Tables, ConfigError> {

@@ -2,9 +2,9 @@
 //! local server's start): opening the store, reading the hash key (from the data folder,
 //! the environment or SSM) and building the AWS SDK clients.
 
+mod retry;
 mod tls;
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
+use self::retry::retry_with_backoff;
 use crate::config::{Config, ConfigError, StoreConfig, in_lambda, parse_hash_key};
 use crate::domain::HashKey;
 use crate::store::dynamo::DynamoStore;
@@ -102,32 +103,6 @@ fn sdk_timeouts() -> TimeoutConfig {
 /// passing fault (a throttled or slow SSM) is tried again after a pause.
 const HASH_KEY_ATTEMPTS: u32 = 4;
 
-/// Runs `operation` up to `attempts` times while it fails with an error `should_retry`
-/// accepts, pausing between attempts: 50 to 100 ms, doubling each time (the SDK already
-/// retries within one operation; this covers an operation that ran out of those).
-pub(crate) async fn retry_with_backoff<T, E, F, Fut>(
-    attempts: u32,
-    should_retry: impl Fn(&E) -> bool,
-    mut operation: F,
-) -> Result<T, E>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    let mut attempt = 1;
-    loop {
-        match operation().await {
-            Err(error) if attempt < attempts && should_retry(&error) => {
-                let ceiling = 100u64 << (attempt - 1).min(5);
-                let pause = rand::Rng::random_range(&mut rand::rng(), ceiling / 2..=ceiling);
-                tokio::time::sleep(Duration::from_millis(pause)).await;
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
-}
-
 /// Reads the hash key from an SSM `SecureString` parameter, decrypted. Called once per
 /// process (a Lambda cold start): one request to SSM, retried (see [`HASH_KEY_ATTEMPTS`])
 /// unless the parameter does not exist. Errors name the parameter, never its value.
@@ -202,61 +177,5 @@ fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
             Ok(key)
         }
         Err(e) => Err(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::cell::Cell;
-
-    use super::retry_with_backoff;
-
-    #[tokio::test]
-    async fn an_operation_that_fails_twice_succeeds_on_the_third_attempt() {
-        let calls = Cell::new(0);
-        let result: Result<&str, &str> = retry_with_backoff(
-            4,
-            |_| true,
-            || {
-                calls.set(calls.get() + 1);
-                let n = calls.get();
-                async move { if n <= 2 { Err("throttled") } else { Ok("key") } }
-            },
-        )
-        .await;
-        assert_eq!(result, Ok("key"));
-        assert_eq!(calls.get(), 3);
-    }
-
-    #[tokio::test]
-    async fn an_operation_that_always_fails_is_tried_the_given_number_of_times() {
-        let calls = Cell::new(0);
-        let result: Result<(), &str> = retry_with_backoff(
-            4,
-            |_| true,
-            || {
-                calls.set(calls.get() + 1);
-                async { Err("throttled") }
-            },
-        )
-        .await;
-        assert_eq!(result, Err("throttled"));
-        assert_eq!(calls.get(), 4);
-    }
-
-    #[tokio::test]
-    async fn an_error_not_worth_retrying_ends_at_once() {
-        let calls = Cell::new(0);
-        let result: Result<(), &str> = retry_with_backoff(
-            4,
-            |e| *e != "not found",
-            || {
-                calls.set(calls.get() + 1);
-                async { Err("not found") }
-            },
-        )
-        .await;
-        assert_eq!(result, Err("not found"));
-        assert_eq!(calls.get(), 1);
     }
 }

@@ -1,5 +1,5 @@
 //! The DynamoDB store, the production store: two tables, split by how long their data may
-//! be kept (see `docs/dynamodb.md`, "Two tables").
+//! be kept (see `docs/dynamodb.md`, "Two tables, and why").
 //!
 //! - the **responses table** (point-in-time recovery on): questionnaires, municipalities,
 //!   rounds, responses and the rounds' response counters;

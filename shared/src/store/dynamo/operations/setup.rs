@@ -1,0 +1,213 @@
+//! Questionnaires, municipalities, rounds (with their counter shards) and invitations.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+
+use super::{COUNT, INVITATION_KEPT_AFTER_EXPIRY_SECONDS};
+use crate::domain::questionnaire::{Questionnaire, QuestionnaireId};
+use crate::domain::*;
+use crate::store::dynamo::DynamoStore;
+use crate::store::dynamo::items::{
+    TTL_ATTRIBUTE, corrupt, from_json, invitation_status, item, n, number, s, slug, text, to_json,
+};
+use crate::store::dynamo::keys::{self, COUNTER_SHARDS};
+use crate::store::dynamo::transact::{EXISTING_ITEM, NEW_ITEM, condition_check, put};
+use crate::store::*;
+
+#[async_trait]
+impl QuestionnaireStore for DynamoStore {
+    async fn publish_questionnaire(&self, questionnaire: &Questionnaire) -> StoreResult<()> {
+        let key = keys::questionnaire(&questionnaire.id, questionnaire.version);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.responses)
+            .set_item(Some(item(
+                key.clone(),
+                [("definition", s(to_json(questionnaire)?))],
+            )))
+            .condition_expression(NEW_ITEM)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error)
+                if matches!(
+                    error.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                // Already published: fine if it is the same questionnaire. Compared as
+                // values, so a change in JSON formatting is not a change of content.
+                let stored = self
+                    .get(&self.tables.responses, key)
+                    .await?
+                    .ok_or_else(|| corrupt("questionnaire version"))?;
+                if from_json::<Questionnaire>(&stored, "definition")? == *questionnaire {
+                    Ok(())
+                } else {
+                    Err(StoreError::PublishedVersionChanged {
+                        id: questionnaire.id.clone(),
+                        version: questionnaire.version,
+                    })
+                }
+            }
+            Err(error) => Err(StoreError::unavailable(error)),
+        }
+    }
+
+    async fn questionnaire(
+        &self,
+        id: &QuestionnaireId,
+        version: u32,
+    ) -> StoreResult<Option<Questionnaire>> {
+        self.get(&self.tables.responses, keys::questionnaire(id, version))
+            .await?
+            .map(|stored| from_json(&stored, "definition"))
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl SetupStore for DynamoStore {
+    async fn put_municipality(&self, municipality: &Municipality) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.responses)
+            .set_item(Some(item(
+                keys::municipality(&municipality.id),
+                [
+                    ("name", s(&municipality.name)),
+                    ("contact", s(to_json(&municipality.contact)?)),
+                    ("privacy_notice", s(to_json(&municipality.privacy_notice)?)),
+                ],
+            )))
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+
+    /// The round and its [`COUNTER_SHARDS`] counter shards (each at 0) in one transaction,
+    /// so a round never exists without its counter.
+    async fn create_round(&self, round: &Round) -> StoreResult<()> {
+        let table = &self.tables.responses;
+        let round_item = item(
+            keys::round(&round.id),
+            [
+                ("municipality", s(round.municipality.as_str())),
+                ("name", s(&round.name)),
+                ("questionnaire_id", s(round.questionnaire.id.as_str())),
+                ("questionnaire_version", n(round.questionnaire.version)),
+            ],
+        );
+        // The condition check keeps rounds to existing municipalities, as the embedded
+        // store's foreign key does.
+        let mut actions = vec![
+            condition_check(
+                table,
+                keys::municipality(&round.municipality),
+                EXISTING_ITEM,
+            )?,
+            put(table, round_item, Some(NEW_ITEM))?,
+        ];
+        for shard in 0..COUNTER_SHARDS {
+            let shard_item = item(keys::counter_shard(&round.id, shard), [(COUNT, n(0))]);
+            actions.push(put(table, shard_item, Some(NEW_ITEM))?);
+        }
+        match self.transact(actions).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.condition_failed(1) => Ok(()),
+            Err(cancelled) if cancelled.condition_failed(0) => {
+                Err(cancelled.refused("a round of a municipality that does not exist"))
+            }
+            Err(cancelled) => Err(cancelled.into_error()),
+        }
+    }
+
+    async fn municipality(&self, id: &MunicipalityId) -> StoreResult<Option<Municipality>> {
+        self.get(&self.tables.responses, keys::municipality(id))
+            .await?
+            .map(|stored| {
+                Ok(Municipality {
+                    id: id.clone(),
+                    name: text(&stored, "name")?.to_owned(),
+                    contact: from_json(&stored, "contact")?,
+                    privacy_notice: from_json(&stored, "privacy_notice")?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn round(&self, id: &RoundId) -> StoreResult<Option<Round>> {
+        self.get(&self.tables.responses, keys::round(id))
+            .await?
+            .map(|stored| {
+                Ok(Round {
+                    id: id.clone(),
+                    municipality: slug(&stored, "municipality")?,
+                    name: text(&stored, "name")?.to_owned(),
+                    questionnaire: QuestionnaireRef {
+                        id: slug(&stored, "questionnaire_id")?,
+                        version: number(&stored, "questionnaire_version")?,
+                    },
+                })
+            })
+            .transpose()
+    }
+
+    async fn create_invitation(&self, new: &NewInvitation) -> StoreResult<()> {
+        let invitation = &new.invitation;
+        // The round's data is copied into the invitation so that opening a link is two
+        // key lookups. Rounds are never changed or deleted, so the copy cannot go stale
+        // and the round need not be checked again in the transaction.
+        let Some(round) = self.round(&invitation.round).await? else {
+            return Err(StoreError::UnknownRound);
+        };
+        if new.link_hash == new.code_hash {
+            // One transaction may not write an item twice; this is a duplicate anyway.
+            return Err(StoreError::DuplicateCredential);
+        }
+        let table = &self.tables.invitations;
+        let delete_after = n(invitation
+            .expires_at
+            .unix_timestamp()
+            .saturating_add(INVITATION_KEPT_AFTER_EXPIRY_SECONDS));
+        let invitation_item = item(
+            keys::invitation(&invitation.id),
+            [
+                ("round", s(round.id.to_string())),
+                ("municipality", s(round.municipality.as_str())),
+                ("questionnaire_id", s(round.questionnaire.id.as_str())),
+                ("questionnaire_version", n(round.questionnaire.version)),
+                ("status", s(invitation_status(invitation.status))),
+                ("expires_at", n(invitation.expires_at.unix_timestamp())),
+                (TTL_ATTRIBUTE, delete_after.clone()),
+            ],
+        );
+        let credential = |hash: &CredentialHash| {
+            item(
+                keys::credential(hash),
+                [
+                    ("invitation", s(invitation.id.to_string())),
+                    (TTL_ATTRIBUTE, delete_after.clone()),
+                ],
+            )
+        };
+        let actions = vec![
+            put(table, invitation_item, Some(NEW_ITEM))?,
+            put(table, credential(&new.link_hash), Some(NEW_ITEM))?,
+            put(table, credential(&new.code_hash), Some(NEW_ITEM))?,
+        ];
+        match self.transact(actions).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.condition_failed(1) || cancelled.condition_failed(2) => {
+                Err(StoreError::DuplicateCredential)
+            }
+            Err(cancelled) if cancelled.condition_failed(0) => {
+                Err(cancelled.refused("an invitation with this id already exists"))
+            }
+            Err(cancelled) => Err(cancelled.into_error()),
+        }
+    }
+}
