@@ -35,8 +35,8 @@ pub(super) enum AfterCommit {
     /// back and the log is reset, and `secure_delete` only zeroes the database's own pages.
     /// So such a batch ends with `PRAGMA wal_checkpoint(TRUNCATE)` before anyone in it is
     /// answered: the zeroed pages reach the main file and the log with the old images is
-    /// cut to nothing. Only batches with a submission pay for it; draft saves, the bulk of
-    /// writes, do not. A checkpoint that cannot finish (a long reader) is logged and the
+    /// cut to nothing. Only batches with a submission pay for it (a checkpoint's fsyncs),
+    /// and the other callers in such a batch are answered before it runs. A checkpoint that cannot finish (a long reader) is logged and the
     /// next one completes it; the answer does not wait, as the data is already durable.
     Checkpoint,
 }
@@ -172,14 +172,19 @@ fn write_batches(
         let committed = commit(connection, &mut batch);
         if committed.is_ok() {
             commits.fetch_add(1, Ordering::Relaxed);
-            if batch
-                .iter()
-                .any(|job| job.after_commit() == AfterCommit::Checkpoint)
-            {
-                checkpoint(connection);
-            }
         }
-        for job in batch {
+        // Those who need no checkpoint are answered first: their next request can queue
+        // for the next batch while the checkpoint runs.
+        let (waiting, done): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|job| job.after_commit() == AfterCommit::Checkpoint);
+        for job in done {
+            job.reply(committed.clone());
+        }
+        if committed.is_ok() && !waiting.is_empty() {
+            checkpoint(connection);
+        }
+        for job in waiting {
             job.reply(committed.clone());
         }
     }
