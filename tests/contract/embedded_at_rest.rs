@@ -21,6 +21,16 @@ fn holds(bytes: &[u8], text: &str) -> bool {
         .any(|window| window == text.as_bytes())
 }
 
+/// Waits until `check` holds, for at most 5 seconds: the writer checkpoints within a
+/// second of a submission, not before answering it.
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn draft(text: &str) -> Draft {
     Draft {
         answers: [("fritext".to_owned(), vec![text.to_owned()])].into(),
@@ -52,10 +62,11 @@ async fn after_a_send_the_drafts_text_is_gone_from_the_database_file_and_its_log
         .await
         .unwrap();
     assert_eq!(outcome, SubmitOutcome::Stored);
-    assert!(
-        holds(&bytes_of(&database), FIRST),
-        "the search finds a draft in the main file while it exists"
-    );
+    eventually(
+        "the search finds a draft in the main file while it exists",
+        || holds(&bytes_of(&database), FIRST),
+    )
+    .await;
     store.save_draft(drafting, &draft(SECOND)).await.unwrap();
     assert!(
         holds(&bytes_of(&log), SECOND),
@@ -68,13 +79,9 @@ async fn after_a_send_the_drafts_text_is_gone_from_the_database_file_and_its_log
         .unwrap();
     assert_eq!(outcome, SubmitOutcome::Stored);
     for file in [&database, &log] {
-        let bytes = bytes_of(file);
         for text in [FIRST, SECOND] {
-            assert!(
-                !holds(&bytes, text),
-                "{} still holds {text}",
-                file.display()
-            );
+            let what = format!("{} still holds {text}", file.display());
+            eventually(&what, || !holds(&bytes_of(file), text)).await;
         }
     }
 }
