@@ -183,9 +183,16 @@ async fn run() -> Result<(), Box<dyn Error>> {
         );
     }
 
+    // The burst has a client of its own, dropped after it: its pool would otherwise keep
+    // all the burst's connections open through the rest, and the servers' memory with them.
+    let burst_client = http_client();
+    let burst_run = Runner {
+        client: &burst_client,
+        questionnaire: &questionnaire,
+    };
     let burst = options.burst;
     let label = format!("burst of {burst}");
-    let measured = run
+    let measured = burst_run
         .measured(&survey, &label, take(burst), burst, None)
         .await?;
     acknowledged += measured.result.completed;
@@ -193,10 +200,12 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let survey_after_burst = survey.rss_kib()?;
     let hello_links = vec![hello_link.clone(); burst];
     phases.push(
-        run.measured(&hello, &label, hello_links, burst, None)
+        burst_run
+            .measured(&hello, &label, hello_links, burst, None)
             .await?,
     );
     let hello_after_burst = hello.rss_kib()?;
+    drop(burst_client);
     let rest = Duration::from_secs_f64(options.rest_seconds);
     tokio::time::sleep(rest).await;
     let memory = vec![

@@ -151,7 +151,7 @@ impl Report {
         writeln!(out, "\n### Resident memory (VmRSS)\n")?;
         writeln!(
             out,
-            "| server | idle, after start | right after the burst | after the burst and a rest |"
+            "| server | idle, after start | right after the burst | after the burst's connections closed and a rest |"
         )?;
         writeln!(out, "|---|---|---|---|")?;
         for memory in &self.memory {
