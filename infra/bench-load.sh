@@ -66,6 +66,15 @@ if [[ "${PROFILE:-0}" == 1 ]]; then
   echo
   echo '```'
   perf report -i "$work_dir/perf.data" --no-children --sort symbol --stdio 2>/dev/null \
-    | grep -v '^#' | grep -E '^ +[0-9]' | head -40
+    | grep -E '^ +[0-9]' | sed 's/ \+- \+- *$//; s/ *$//' | cut -c1-160 | head -40
+  echo '```'
+  echo
+  echo "### perf report, with callees (inclusive), system calls and SQLite"
+  echo
+  echo '```'
+  perf report -i "$work_dir/perf.data" --children --sort symbol --stdio 2>/dev/null \
+    | grep -E '^ +[0-9]' | sed 's/ \+- \+- *$//; s/ *$//' \
+    | grep -E '__x64_sys_|sqlite3_step|sqlite3_prepare|survey_page|lock_contended|spawn_task' \
+    | cut -c1-160 | head -25
   echo '```'
 fi
