@@ -48,10 +48,26 @@ const DEMO_MUNICIPALITY: &str = include_str!("../demo/municipality.toml");
 
 const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Threads for the store's blocking reads. Reads are short point look-ups, and SQLite
+/// runs them no faster with more threads than cores: Tokio's default (512) lets a burst of
+/// a thousand clients start hundreds of threads, each with its stack and its connection,
+/// and the memory stays with the process after the burst (BENCHMARKS.md, "Load").
+const BLOCKING_THREADS: usize = 8;
+
+fn main() -> ExitCode {
     telemetry::init();
-    match run().await {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("svar: could not start:\n{}", error_chain(&error));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("svar: could not start:\n{}", error_chain(&*error));
