@@ -48,6 +48,12 @@ const DEMO_MUNICIPALITY: &str = include_str!("../demo/municipality.toml");
 
 const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
 
+/// jemalloc rather than the system's allocator: with its background thread it hands
+/// memory freed after a burst of clients back to the system within seconds
+/// (`dirty_decay_ms` in `.cargo/config.toml`), where glibc's keeps it (BENCHMARKS.md, "Load").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Threads for the store's blocking reads. Reads are short point look-ups, and SQLite
 /// runs them no faster with more threads than cores: Tokio's default (512) lets a burst of
 /// a thousand clients start hundreds of threads, each with its stack and its connection,
