@@ -54,10 +54,10 @@ const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// Threads for the store's blocking reads. Reads are short point look-ups, and SQLite
-/// runs them no faster with more threads than cores: Tokio's default (512) lets a burst of
-/// a thousand clients start hundreds of threads, each with its stack and its connection,
-/// and the memory stays with the process after the burst (BENCHMARKS.md, "Load").
+/// A cap on Tokio's blocking threads. Nothing on the request path uses them now (the
+/// store's reads run inline, its writes on its own thread), but Tokio's default of 512
+/// would let any blocking call in a burst of a thousand clients start hundreds of threads,
+/// whose memory stays with the process after the burst (BENCHMARKS.md, "Load").
 const BLOCKING_THREADS: usize = 8;
 
 fn main() -> ExitCode {

@@ -55,16 +55,17 @@ impl EmbeddedStore {
         self.writer.commits()
     }
 
-    /// Runs `work` on a reading connection in Tokio's blocking pool.
+    /// Runs `work` on a reading connection, right where the request runs. The reads are
+    /// indexed point look-ups that take tens of microseconds from the page cache (WAL
+    /// readers never wait for the writer), less than a hand-off to Tokio's blocking pool
+    /// costs: that hand-off (a thread woken and switched to per read) was most of the
+    /// server's CPU per response at one client (BENCHMARKS.md, "Load").
     async fn read<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let readers = Arc::clone(&self.readers);
-        tokio::task::spawn_blocking(move || readers.read(work))
-            .await
-            .map_err(StoreError::unavailable)?
+        self.readers.read(work)
     }
 
     /// Runs `work` on the writer; answers once it is committed (see [`writer`]).

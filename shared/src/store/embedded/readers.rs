@@ -1,8 +1,8 @@
 //! Reading connections: a small pool, so reads never wait behind the writer.
 //!
 //! In WAL mode a reader sees the last committed state and neither blocks the writer nor
-//! waits for it. Each read takes a connection from the pool (or opens one), runs in
-//! Tokio's blocking pool and puts the connection back.
+//! waits for it. Each read takes a connection from the pool (or opens one), runs where
+//! the request runs (see `EmbeddedStore::read`) and puts the connection back.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -28,7 +28,7 @@ impl Readers {
         }
     }
 
-    /// Runs `work` on a reading connection (call it from the blocking pool).
+    /// Runs `work` on a reading connection.
     pub(super) fn read<T>(
         &self,
         work: impl FnOnce(&Connection) -> StoreResult<T>,
