@@ -282,14 +282,8 @@ pub fn load(extra_dir: Option<&Path>) -> Result<Vec<(Language, UiText)>, UiTextE
         .collect();
     let mut problems = Vec::new();
     if let Some(dir) = extra_dir {
-        match std::fs::read_dir(dir) {
-            Ok(entries) => {
-                let mut paths: Vec<_> = entries
-                    .filter_map(Result::ok)
-                    .map(|entry| entry.path())
-                    .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-                    .collect();
-                paths.sort();
+        match crate::domain::questionnaire::toml_files(dir) {
+            Ok(paths) => {
                 for path in paths {
                     let file = path.display().to_string();
                     match std::fs::read_to_string(&path) {

@@ -45,6 +45,18 @@ pub fn builtin() -> Result<Vec<Questionnaire>, DefinitionError> {
     }
 }
 
+/// The `*.toml` files in a folder, in name order: how definitions kept outside the binary
+/// (questionnaires here, UI strings in `web::strings`) are found.
+pub fn toml_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 /// Parses and checks every `*.toml` file in a folder (in name order), for questionnaires
 /// kept outside the binary. All problems of all files are reported together.
 pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Questionnaire>, DefinitionError> {
@@ -55,14 +67,7 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Questionnaire>, DefinitionE
             problem,
         }],
     };
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| unreadable(format!("cannot read the folder: {e}")))?;
-    let mut paths: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    paths.sort();
+    let paths = toml_files(dir).map_err(|e| unreadable(format!("cannot read the folder: {e}")))?;
     let mut all = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
