@@ -7,17 +7,17 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use svar_shared::domain::questionnaire::{self, Slug};
-use svar_shared::domain::{HashKey, QuestionnaireRef, Round, RoundId};
+use svar_shared::domain::{HashKey, QuestionnaireRef, Round};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::setup::{IssuedInvitation, issue_invitation};
-use svar_shared::store::Store;
+use svar_shared::store::RespondentStore;
 use svar_shared::store::embedded::EmbeddedStore;
 use time::{Duration, OffsetDateTime};
 use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn RespondentStore>,
     pub hash_key: HashKey,
     /// Whatever keeps the store alive (a temporary folder, a table).
     _backing: Box<dyn std::any::Any + Send + Sync>,
@@ -56,7 +56,7 @@ pub async fn spawn_app_on_dynamodb() -> TestApp {
 
 /// A router over any store (e.g. one that fails chosen operations), set up like [`spawn_app`].
 pub async fn spawn_app_on(
-    store: Arc<dyn Store>,
+    store: Arc<dyn RespondentStore>,
     backing: Box<dyn std::any::Any + Send + Sync>,
 ) -> TestApp {
     for q in questionnaire::builtin().unwrap() {
@@ -79,15 +79,15 @@ pub async fn spawn_app_on(
 impl TestApp {
     /// A round of the given built-in questionnaire.
     pub async fn round(&self, questionnaire_id: &str) -> Round {
-        let round = Round {
-            id: RoundId::random(),
-            municipality: Slug::parse("testkommun").unwrap(),
-            name: format!("Omgång {questionnaire_id}"),
-            questionnaire: QuestionnaireRef {
+        let round = Round::open_patient_round(
+            Slug::parse("testkommun").unwrap(),
+            format!("Omgång {questionnaire_id}"),
+            QuestionnaireRef {
                 id: Slug::parse(questionnaire_id).unwrap(),
                 version: 1,
             },
-        };
+            OffsetDateTime::now_utc(),
+        );
         self.store.create_round(&round).await.unwrap();
         round
     }
@@ -102,7 +102,7 @@ impl TestApp {
         round: &Round,
         expires_at: OffsetDateTime,
     ) -> IssuedInvitation {
-        issue_invitation(&*self.store, &self.hash_key, round, expires_at)
+        issue_invitation(&*self.store, &self.hash_key, round, 0, expires_at)
             .await
             .unwrap()
     }

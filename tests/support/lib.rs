@@ -61,15 +61,15 @@ pub fn municipality() -> Municipality {
 
 /// A new round of [`municipality`] using version 1 of questionnaire `questionnaire_id`.
 pub fn round(questionnaire_id: &str) -> Round {
-    Round {
-        id: RoundId::random(),
-        municipality: municipality().id,
-        name: "Våren".to_owned(),
-        questionnaire: QuestionnaireRef {
+    Round::open_patient_round(
+        municipality().id,
+        "Våren",
+        QuestionnaireRef {
             id: slug(questionnaire_id),
             version: 1,
         },
-    }
+        now(),
+    )
 }
 
 /// A new open invitation to `round`, expiring in 30 days, with its two credentials.
@@ -84,6 +84,7 @@ pub fn invitation(round: &Round) -> (NewInvitation, Credential, Credential) {
             status: InvitationStatus::Open,
             expires_at: now() + time::Duration::days(30),
         },
+        number: 0,
         link_hash: link.hash(&hash_key()),
         code_hash: code.hash(&hash_key()),
     };

@@ -51,15 +51,15 @@ pub async fn prepare(dir: &Path, invitations: usize) -> Result<Prepared, Box<dyn
         .ok_or("the patient survey is not built in")?;
     let municipality: Municipality = toml::from_str(MUNICIPALITY)?;
     store.put_municipality(&municipality).await?;
-    let round = Round {
-        id: RoundId::random(),
-        municipality: municipality.id,
-        name: "Lastmätning".into(),
-        questionnaire: QuestionnaireRef {
+    let round = Round::open_patient_round(
+        municipality.id,
+        "Lastmätning",
+        QuestionnaireRef {
             id: survey.id.clone(),
             version: survey.version,
         },
-    };
+        OffsetDateTime::now_utc(),
+    );
     store.create_round(&round).await?;
 
     let started = Instant::now();
@@ -71,7 +71,7 @@ pub async fn prepare(dir: &Path, invitations: usize) -> Result<Prepared, Box<dyn
     for issued in 0..invitations {
         let (store, key, round) = (Arc::clone(&store), Arc::clone(&key), Arc::clone(&round));
         pending.spawn(async move {
-            issue_invitation(&*store, &key, &round, expires_at)
+            issue_invitation(&*store, &key, &round, issued as u32 + 1, expires_at)
                 .await
                 .map(|i| format!("/s/{}", i.link.path_segment()))
         });

@@ -111,7 +111,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         println!("\n{name}:");
         for _ in 0..links {
             let expires_at = OffsetDateTime::now_utc() + DEMO_INVITATION_LIFETIME;
-            let issued = issue_invitation(&*store, &hash_key, &round, expires_at).await?;
+            let issued = issue_invitation(&*store, &hash_key, &round, 0, expires_at).await?;
             println!(
                 "  Länk: {base}/s/{}   Kod: {}",
                 issued.link.path_segment(),
@@ -169,12 +169,15 @@ async fn demo_round(
         None => {
             let round = Round {
                 id: round_id,
-                municipality: municipality.id,
-                name: name.into(),
-                questionnaire: QuestionnaireRef {
-                    id: questionnaire.id.clone(),
-                    version: questionnaire.version,
-                },
+                ..Round::open_patient_round(
+                    municipality.id,
+                    name,
+                    QuestionnaireRef {
+                        id: questionnaire.id.clone(),
+                        version: questionnaire.version,
+                    },
+                    OffsetDateTime::now_utc(),
+                )
             };
             store.create_round(&round).await?;
             round

@@ -68,6 +68,19 @@ fn random_symbols(len: usize) -> String {
         .collect()
 }
 
+/// The first `len` symbols of five bits each of `bytes` (at most 51 of 32 bytes).
+fn symbols_from_bytes(bytes: &[u8; 32], len: usize) -> String {
+    (0..len)
+        .map(|i| {
+            let bit = i * 5;
+            let pair =
+                u16::from_be_bytes([bytes[bit / 8], bytes.get(bit / 8 + 1).copied().unwrap_or(0)]);
+            let index = (pair >> (11 - bit % 8)) & 0x1f;
+            ALPHABET[index as usize] as char
+        })
+        .collect()
+}
+
 fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
 }
@@ -109,6 +122,16 @@ impl Credential {
 
     pub fn new_code() -> Self {
         Credential::Code(random_symbols(SHORT_CODE_LEN))
+    }
+
+    /// A link token from 32 bytes of (derived) randomness: the first 160 bits.
+    pub fn link_from_bytes(bytes: &[u8; 32]) -> Self {
+        Credential::Link(symbols_from_bytes(bytes, LINK_TOKEN_LEN).to_ascii_lowercase())
+    }
+
+    /// A short code from 32 bytes of (derived) randomness: the first 50 bits.
+    pub fn code_from_bytes(bytes: &[u8; 32]) -> Self {
+        Credential::Code(symbols_from_bytes(bytes, SHORT_CODE_LEN))
     }
 
     /// Parses the `{token}` of `/s/{token}` (already percent-decoded): a 32-symbol link

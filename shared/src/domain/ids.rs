@@ -41,3 +41,7 @@ uuid_id!(
     /// A response's own random id; it says nothing about who answered or when.
     ResponseId
 );
+uuid_id!(
+    /// A batch of invitation credentials: first letters, a reissue or a reminder.
+    BatchId
+);

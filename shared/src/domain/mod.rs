@@ -5,6 +5,7 @@
 //!   invitations, drafts and responses.
 //! - [`answers`]: validating typed answers and deciding what is shown.
 //! - [`text`]: languages and translated text.
+//! - [`workspace`]: organisations, access keys, round settings, invitation batches, audit.
 
 pub mod answers;
 pub mod credential;
@@ -12,7 +13,9 @@ pub mod ids;
 pub mod questionnaire;
 pub mod records;
 pub mod text;
+pub mod workspace;
 
 pub use credential::*;
 pub use ids::*;
 pub use records::*;
+pub use workspace::*;

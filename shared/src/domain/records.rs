@@ -12,6 +12,7 @@ use super::credential::CredentialHash;
 use super::ids::*;
 use super::questionnaire::{OptionCode, QuestionId, QuestionnaireId, Slug};
 use super::text::Localized;
+use super::workspace::{OrganisationId, Period, RoundKind, RoundStatus};
 
 /// A municipality's short id, e.g. `kungalv`.
 pub type MunicipalityId = Slug;
@@ -38,9 +39,48 @@ pub struct QuestionnaireRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Round {
     pub id: RoundId,
+    /// The municipality that runs the round and owns its answers (for a mapping or report
+    /// round: the municipality it was sent to).
     pub municipality: MunicipalityId,
     pub name: String,
     pub questionnaire: QuestionnaireRef,
+    pub kind: RoundKind,
+    pub status: RoundStatus,
+    pub period: Period,
+    /// The unit or form of care the round covers, e.g. "Hemsjukvård"; may be empty.
+    pub unit: String,
+    /// The network that sent a mapping or report round; `None` for a municipality's own.
+    pub sent_by: Option<OrganisationId>,
+    /// To the second.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Round {
+    /// A new open patient round over the calendar year of `now`: what the demo and tests
+    /// start from (the workspace sets every field itself).
+    pub fn open_patient_round(
+        municipality: MunicipalityId,
+        name: impl Into<String>,
+        questionnaire: QuestionnaireRef,
+        now: OffsetDateTime,
+    ) -> Self {
+        let year = now.year();
+        let day = |month, day| Date::from_calendar_date(year, month, day).expect("a valid day");
+        Self {
+            id: RoundId::random(),
+            municipality,
+            name: name.into(),
+            questionnaire,
+            kind: RoundKind::Patient,
+            status: RoundStatus::Open,
+            period: Period::new(day(time::Month::January, 1), day(time::Month::December, 31))
+                .expect("January comes before December"),
+            unit: String::new(),
+            sent_by: None,
+            created_at: now.replace_nanosecond(0).expect("0 is a valid nanosecond"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +108,9 @@ pub struct Invitation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvitation {
     pub invitation: Invitation,
+    /// The invitation's running number in its round, from 1: what CSV rows and letters
+    /// are numbered by, and what reminders are made by. Never stored with a response.
+    pub number: u32,
     pub link_hash: CredentialHash,
     pub code_hash: CredentialHash,
 }

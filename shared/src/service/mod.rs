@@ -4,9 +4,11 @@
 //! - [`respondent`]: opening an invitation, showing a page, taking a posted page.
 //! - [`guessing`]: the limit on failed look-ups of links and codes per client.
 //! - `page`: the page to show, its progress and the outcomes (re-exported by `respondent`).
-//! - [`setup`]: making rounds and invitations (the municipality workspace grows here).
+//! - [`setup`]: making an invitation outside the workspace (the demo, tests).
+//! - [`workspace`]: what a signed-in municipality or network does.
 
 pub mod guessing;
 mod page;
 pub mod respondent;
 pub mod setup;
+pub mod workspace;

@@ -14,7 +14,7 @@ use crate::domain::*;
 use crate::service::guessing;
 pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, PagePost, PageState};
 use crate::service::page::{PageParts, not_saved, page};
-use crate::store::{SaveDraftOutcome, Store, StoreError, SubmitOutcome};
+use crate::store::{RespondentStore, SaveDraftOutcome, StoreError, SubmitOutcome};
 
 /// How long a half-answered questionnaire is kept after the last page was saved.
 pub const DRAFT_LIFETIME: Duration = Duration::days(30);
@@ -48,7 +48,7 @@ enum Opened {
 }
 
 pub struct SurveyService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn RespondentStore>,
     hash_key: HashKey,
     /// Published versions never change, so they are cached for the container's life.
     questionnaires: RwLock<HashMap<QuestionnaireRef, Arc<Questionnaire>>>,
@@ -61,7 +61,7 @@ pub struct SurveyService {
 const MUNICIPALITY_CACHE_TIME: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl SurveyService {
-    pub fn new(store: Arc<dyn Store>, hash_key: HashKey) -> Self {
+    pub fn new(store: Arc<dyn RespondentStore>, hash_key: HashKey) -> Self {
         Self {
             store,
             hash_key,

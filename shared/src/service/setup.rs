@@ -13,11 +13,14 @@ pub struct IssuedInvitation {
     pub code: Credential,
 }
 
-/// Makes a single-use invitation to `round` with a new link token and short code.
+/// Makes a single-use invitation to `round`, with running number `number` (0 for one made
+/// outside the workspace: the demo and tests), a new link
+/// token and short code.
 pub async fn issue_invitation(
     store: &dyn SetupStore,
     hash_key: &HashKey,
     round: &Round,
+    number: u32,
     expires_at: OffsetDateTime,
 ) -> StoreResult<IssuedInvitation> {
     let link = Credential::new_link();
@@ -31,6 +34,7 @@ pub async fn issue_invitation(
             status: InvitationStatus::Open,
             expires_at,
         },
+        number,
         link_hash: link.hash(hash_key),
         code_hash: code.hash(hash_key),
     };

@@ -12,6 +12,9 @@ use crate::domain::*;
 
 pub mod dynamo;
 pub mod embedded;
+mod workspace;
+
+pub use workspace::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -167,13 +170,35 @@ pub trait SetupStore: Send + Sync {
     async fn create_invitation(&self, invitation: &NewInvitation) -> StoreResult<()>;
 }
 
-/// Everything a deployment's storage offers.
-pub trait Store:
+/// What the respondent path needs: opening links and codes, drafts, responses, the
+/// guessing limit, and the round and municipality behind an invitation.
+pub trait RespondentStore:
     QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore
 {
 }
 
-impl<T: QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore>
-    Store for T
+impl<T> RespondentStore for T where
+    T: QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore
+{
+}
+
+/// Everything a deployment's storage offers: the respondent path and the workspace.
+pub trait Store:
+    RespondentStore
+    + OrganisationStore
+    + AccessKeyStore
+    + RoundAdminStore
+    + InvitationAdminStore
+    + AuditStore
+{
+}
+
+impl<T> Store for T where
+    T: RespondentStore
+        + OrganisationStore
+        + AccessKeyStore
+        + RoundAdminStore
+        + InvitationAdminStore
+        + AuditStore
 {
 }

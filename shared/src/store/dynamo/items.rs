@@ -55,6 +55,25 @@ pub(super) fn number<T: FromStr>(item: &Item, name: &str) -> StoreResult<T> {
     }
 }
 
+/// A stored `YYYY-MM-DD`.
+pub(super) fn date(item: &Item, name: &str) -> StoreResult<time::Date> {
+    time::Date::parse(
+        text(item, name)?,
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .map_err(|_| corrupt(name))
+}
+
+/// Unix seconds.
+pub(super) fn time_at(item: &Item, name: &str) -> StoreResult<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(number(item, name)?).map_err(|_| corrupt(name))
+}
+
+/// An enum stored by its name.
+pub(super) fn named<T>(item: &Item, name: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(text(item, name)?).ok_or_else(|| corrupt(name))
+}
+
 pub(super) fn slug(item: &Item, name: &str) -> StoreResult<Slug> {
     Slug::parse(text(item, name)?).map_err(|_| corrupt(name))
 }

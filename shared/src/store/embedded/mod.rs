@@ -12,6 +12,7 @@ mod schema;
 mod setup;
 #[cfg(test)]
 mod tests;
+mod workspace;
 mod writer;
 
 use std::path::Path;

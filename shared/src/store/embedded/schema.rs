@@ -36,7 +36,14 @@ CREATE TABLE IF NOT EXISTS rounds (
     name TEXT NOT NULL,
     questionnaire_id TEXT NOT NULL,
     questionnaire_version INTEGER NOT NULL,
-    response_count INTEGER NOT NULL DEFAULT 0
+    response_count INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL DEFAULT 'patient',
+    status TEXT NOT NULL DEFAULT 'open',
+    period_start TEXT NOT NULL DEFAULT '2026-01-01',
+    period_end TEXT NOT NULL DEFAULT '2026-12-31',
+    unit TEXT NOT NULL DEFAULT '',
+    sent_by TEXT,
+    created_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS invitations (
     id TEXT PRIMARY KEY,
@@ -87,6 +94,15 @@ const MIGRATIONS: &[&str] = &[
      INSERT INTO responses_without_rowid (round, id, body) SELECT round, id, body FROM responses;
      DROP TABLE responses;
      ALTER TABLE responses_without_rowid RENAME TO responses;",
+    // 3: a round's kind, status, period, unit, sender and creation time. Rounds made
+    // before are open patient rounds of 2026.
+    "ALTER TABLE rounds ADD COLUMN kind TEXT NOT NULL DEFAULT 'patient';
+     ALTER TABLE rounds ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+     ALTER TABLE rounds ADD COLUMN period_start TEXT NOT NULL DEFAULT '2026-01-01';
+     ALTER TABLE rounds ADD COLUMN period_end TEXT NOT NULL DEFAULT '2026-12-31';
+     ALTER TABLE rounds ADD COLUMN unit TEXT NOT NULL DEFAULT '';
+     ALTER TABLE rounds ADD COLUMN sent_by TEXT;
+     ALTER TABLE rounds ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older

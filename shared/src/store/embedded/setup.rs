@@ -111,15 +111,23 @@ impl SetupStore for EmbeddedStore {
         let round = round.clone();
         self.write(move |conn| {
             conn.prepare_cached(
-                "INSERT INTO rounds (id, municipality, name, questionnaire_id, questionnaire_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO rounds (id, municipality, name, questionnaire_id, questionnaire_version,
+                     kind, status, period_start, period_end, unit, sent_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
                 round.id.to_string(),
                 round.municipality.as_str(),
                 round.name,
                 round.questionnaire.id.as_str(),
-                round.questionnaire.version
+                round.questionnaire.version,
+                round.kind.as_str(),
+                round.status.as_str(),
+                round.period.start().to_string(),
+                round.period.end().to_string(),
+                round.unit,
+                round.sent_by.as_ref().map(|network| network.as_str()),
+                round.created_at.unix_timestamp(),
             ])?;
             Ok(())
         })
@@ -129,26 +137,11 @@ impl SetupStore for EmbeddedStore {
     async fn round(&self, id: &RoundId) -> StoreResult<Option<Round>> {
         let id = id.clone();
         self.read(move |conn| {
-            let row: Option<(String, String, String, u32)> = conn
-                .prepare_cached(
-                    "SELECT municipality, name, questionnaire_id, questionnaire_version FROM rounds WHERE id = ?1",
-                )?
-                .query_row([id.to_string()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                })
-                .optional()?;
-            row.map(|(municipality, name, q_id, q_version)| {
-                Ok(Round {
-                    id: id.clone(),
-                    municipality: parse_stored(Slug::parse(&municipality).ok(), "municipality id")?,
-                    name,
-                    questionnaire: QuestionnaireRef {
-                        id: parse_stored(Slug::parse(&q_id).ok(), "questionnaire id")?,
-                        version: q_version,
-                    },
-                })
-            })
-            .transpose()
+            conn.prepare_cached(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = ?1"))?
+                .query_row([id.to_string()], StoredRound::from_row)
+                .optional()?
+                .map(StoredRound::into_round)
+                .transpose()
         })
         .await
     }
@@ -197,5 +190,78 @@ impl SetupStore for EmbeddedStore {
             Ok(())
         })
         .await
+    }
+}
+
+/// The columns [`StoredRound::from_row`] reads, in order.
+pub(super) const ROUND_COLUMNS: &str = "id, municipality, name, questionnaire_id, \
+     questionnaire_version, kind, status, period_start, period_end, unit, sent_by, created_at";
+
+/// A `rounds` row as read, before its values are checked.
+pub(super) struct StoredRound {
+    id: String,
+    municipality: String,
+    name: String,
+    questionnaire_id: String,
+    questionnaire_version: u32,
+    kind: String,
+    status: String,
+    period_start: String,
+    period_end: String,
+    unit: String,
+    sent_by: Option<String>,
+    created_at: i64,
+}
+
+impl StoredRound {
+    pub(super) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            municipality: row.get(1)?,
+            name: row.get(2)?,
+            questionnaire_id: row.get(3)?,
+            questionnaire_version: row.get(4)?,
+            kind: row.get(5)?,
+            status: row.get(6)?,
+            period_start: row.get(7)?,
+            period_end: row.get(8)?,
+            unit: row.get(9)?,
+            sent_by: row.get(10)?,
+            created_at: row.get(11)?,
+        })
+    }
+
+    pub(super) fn into_round(self) -> StoreResult<Round> {
+        let date = |text: &str, what| {
+            parse_stored(
+                time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE).ok(),
+                what,
+            )
+        };
+        let period = Period::new(
+            date(&self.period_start, "period start")?,
+            date(&self.period_end, "period end")?,
+        );
+        Ok(Round {
+            id: parse_stored(RoundId::parse(&self.id), "round id")?,
+            municipality: parse_stored(Slug::parse(&self.municipality).ok(), "municipality id")?,
+            name: self.name,
+            questionnaire: QuestionnaireRef {
+                id: parse_stored(Slug::parse(&self.questionnaire_id).ok(), "questionnaire id")?,
+                version: self.questionnaire_version,
+            },
+            kind: parse_stored(RoundKind::parse(&self.kind), "round kind")?,
+            status: parse_stored(RoundStatus::parse(&self.status), "round status")?,
+            period: parse_stored(period, "period")?,
+            unit: self.unit,
+            sent_by: self
+                .sent_by
+                .map(|network| parse_stored(Slug::parse(&network).ok(), "sender"))
+                .transpose()?,
+            created_at: parse_stored(
+                time::OffsetDateTime::from_unix_timestamp(self.created_at).ok(),
+                "creation time",
+            )?,
+        })
     }
 }

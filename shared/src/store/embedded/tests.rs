@@ -149,15 +149,15 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("svar.sqlite3");
     let municipality = Slug::parse("gammalkommun").unwrap();
-    let round = Round {
-        id: RoundId::random(),
-        municipality: municipality.clone(),
-        name: "Våren".to_owned(),
-        questionnaire: QuestionnaireRef {
+    let round = Round::open_patient_round(
+        municipality.clone(),
+        "Våren",
+        QuestionnaireRef {
             id: Slug::parse("gammal").unwrap(),
             version: 1,
         },
-    };
+        time::OffsetDateTime::now_utc(),
+    );
     let responses: Vec<Response> = (0..3)
         .map(|_| Response {
             id: ResponseId::random(),

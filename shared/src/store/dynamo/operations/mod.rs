@@ -7,6 +7,7 @@
 
 mod respondent;
 mod setup;
+mod workspace;
 
 /// How long an invitation (and its credentials) is kept after it expires, so that a late
 /// visitor is told the invitation has expired rather than that the link is unknown.

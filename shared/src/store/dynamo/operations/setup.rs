@@ -8,7 +8,8 @@ use crate::domain::questionnaire::{Questionnaire, QuestionnaireId};
 use crate::domain::*;
 use crate::store::dynamo::DynamoStore;
 use crate::store::dynamo::items::{
-    TTL_ATTRIBUTE, corrupt, from_json, invitation_status, item, n, number, s, slug, text, to_json,
+    TTL_ATTRIBUTE, corrupt, date, from_json, invitation_status, item, n, named, number, s, slug,
+    text, time_at, to_json,
 };
 use crate::store::dynamo::keys::{self, COUNTER_SHARDS};
 use crate::store::dynamo::transact::{EXISTING_ITEM, NEW_ITEM, condition_check, put};
@@ -99,7 +100,20 @@ impl SetupStore for DynamoStore {
                 ("name", s(&round.name)),
                 ("questionnaire_id", s(round.questionnaire.id.as_str())),
                 ("questionnaire_version", n(round.questionnaire.version)),
-            ],
+                ("kind", s(round.kind.as_str())),
+                ("status", s(round.status.as_str())),
+                ("period_start", s(round.period.start().to_string())),
+                ("period_end", s(round.period.end().to_string())),
+                ("unit", s(&round.unit)),
+                ("created_at", n(round.created_at.unix_timestamp())),
+            ]
+            .into_iter()
+            .chain(
+                round
+                    .sent_by
+                    .as_ref()
+                    .map(|network| ("sent_by", s(network.as_str()))),
+            ),
         );
         // The condition check keeps rounds to existing municipalities, as the embedded
         // store's foreign key does.
@@ -151,6 +165,19 @@ impl SetupStore for DynamoStore {
                         id: slug(&stored, "questionnaire_id")?,
                         version: number(&stored, "questionnaire_version")?,
                     },
+                    kind: named(&stored, "kind", RoundKind::parse)?,
+                    status: named(&stored, "status", RoundStatus::parse)?,
+                    period: Period::new(
+                        date(&stored, "period_start")?,
+                        date(&stored, "period_end")?,
+                    )
+                    .ok_or_else(|| corrupt("period"))?,
+                    unit: text(&stored, "unit")?.to_owned(),
+                    sent_by: stored
+                        .contains_key("sent_by")
+                        .then(|| slug(&stored, "sent_by"))
+                        .transpose()?,
+                    created_at: time_at(&stored, "created_at")?,
                 })
             })
             .transpose()

@@ -1,0 +1,45 @@
+//! The workspace of municipalities and the network (`/admin/...` pages, `/api/...` JSON),
+//! as a Lambda function and as routes the local server mounts beside the respondent's.
+//!
+//! Handlers are thin: they decode the request, call one function of
+//! [`svar_shared::service::workspace::Workspace`] with the [`Caller`] from the session or
+//! bearer key ([`auth`]), and render the outcome ([`pages`]) or JSON.
+
+use std::sync::Arc;
+
+use axum::Router;
+use svar_shared::service::workspace::Workspace;
+use svar_shared::web::with_common_layers;
+
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod texts;
+
+pub use auth::SessionKey;
+pub use svar_shared::service::workspace::Caller;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AdminState {
+    pub workspace: Arc<Workspace>,
+    pub sessions: Arc<SessionKey>,
+    /// `Secure` on the session cookie: on except for the local server on plain HTTP.
+    pub secure_cookies: bool,
+}
+
+/// Every route this function serves, as `(method, path)`: the SAM template must list each
+/// one (checked by a test). Each area lists its own.
+pub fn route_table() -> Vec<(&'static str, &'static str)> {
+    Vec::new()
+}
+
+/// The routes without fallback or layers, for mounting beside other functions' routes.
+pub fn routes(state: AdminState) -> Router {
+    Router::new().with_state(state)
+}
+
+/// The whole function as deployed: routes and common layers.
+pub fn router(state: AdminState) -> Router {
+    with_common_layers(routes(state))
+}

@@ -1,0 +1,4 @@
+//! The workspace's pages, by area. Each renders with [`layout::page`]; every form carries
+//! the session's CSRF token ([`layout::csrf_field`]).
+
+pub mod layout;
