@@ -89,3 +89,47 @@ impl WorkspaceError {
 }
 
 pub type WorkspaceResult<T> = Result<T, WorkspaceError>;
+
+impl Workspace {
+    /// The round, if the caller may see it: a municipality its own rounds (and those sent
+    /// to it), a network the rounds it sent. Otherwise [`WorkspaceError::NotFound`], the
+    /// same as for a round that does not exist.
+    pub async fn visible_round(&self, caller: &Caller, round: &RoundId) -> WorkspaceResult<Round> {
+        let round = self
+            .store
+            .round(round)
+            .await?
+            .ok_or(WorkspaceError::NotFound)?;
+        let organisation = &caller.organisation;
+        let visible = match organisation.kind {
+            OrganisationKind::Municipality => round.municipality == organisation.id,
+            OrganisationKind::Network => round.sent_by.as_ref() == Some(&organisation.id),
+        };
+        if visible {
+            Ok(round)
+        } else {
+            Err(WorkspaceError::NotFound)
+        }
+    }
+
+    /// Appends one line to the caller's audit trail. `object` names what was acted on
+    /// (a round id, a key's label, a count): never a key, a token or an answer.
+    pub async fn record(
+        &self,
+        caller: &Caller,
+        action: AuditAction,
+        object: impl Into<String>,
+        result: AuditResult,
+    ) -> WorkspaceResult<()> {
+        let entry = AuditEntry {
+            organisation: caller.organisation.id.clone(),
+            key_label: caller.key_label.clone(),
+            action,
+            object: object.into(),
+            at: Self::now(),
+            result,
+        };
+        self.store.append_audit(&entry).await?;
+        Ok(())
+    }
+}
