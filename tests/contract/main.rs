@@ -7,6 +7,7 @@
 
 mod cases;
 mod dynamodb_conflicts;
+mod dynamodb_workspace;
 mod embedded_at_rest;
 mod workspace_cases;
 
