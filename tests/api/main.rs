@@ -11,4 +11,5 @@ mod guessing;
 mod helpers;
 mod lambda;
 mod logging;
+mod mapping_link;
 mod respond;

@@ -6,6 +6,7 @@
 //! wait behind writes ([`readers`]). Deleted text is zeroed (`secure_delete`) and a sent
 //! draft is erased from the write-ahead log too ([`writer::AfterCommit::Checkpoint`]).
 
+mod network;
 mod readers;
 mod respond;
 mod schema;

@@ -74,6 +74,36 @@ CREATE TABLE IF NOT EXISTS failed_lookups (
     count INTEGER NOT NULL,
     PRIMARY KEY (client, minute)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS network_sends (
+    id TEXT PRIMARY KEY,
+    network TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS network_sends_by_network ON network_sends (network, created_at);
+CREATE TABLE IF NOT EXISTS mapping_links (
+    round TEXT PRIMARY KEY REFERENCES rounds (id),
+    hash TEXT NOT NULL UNIQUE,
+    answer_limit INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    visitors INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS reports (
+    round TEXT PRIMARY KEY REFERENCES rounds (id),
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS network_reminders (
+    round TEXT PRIMARY KEY REFERENCES rounds (id),
+    at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploaded_questionnaires (
+    network TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (network, id, version)
+);
 ";
 
 /// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
@@ -103,6 +133,9 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE rounds ADD COLUMN unit TEXT NOT NULL DEFAULT '';
      ALTER TABLE rounds ADD COLUMN sent_by TEXT;
      ALTER TABLE rounds ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;",
+    // 4 (network): the network's sends, mapping links, reports, reminders and uploads.
+    // New tables only; [`SCHEMA`] (run after the migrations) creates them.
+    "SELECT 1;",
 ];
 
 /// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older

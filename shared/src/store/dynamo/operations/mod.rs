@@ -5,6 +5,7 @@
 //! municipalities, rounds, invitations); `respondent`: what a respondent's visit does
 //! (opening an invitation, drafts, submitting, counting failed look-ups) and counting.
 
+mod network;
 mod respondent;
 mod setup;
 mod workspace;
