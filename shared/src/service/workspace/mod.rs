@@ -19,6 +19,7 @@ use crate::domain::*;
 use crate::store::{Store, StoreError};
 
 mod access;
+pub mod network;
 
 /// The workspace's services over one store.
 pub struct Workspace {
