@@ -675,16 +675,20 @@ async fn an_uploaded_questionnaire_is_checked_published_and_listed() {
         include_str!("../../../../questionnaires/nyckeltal.toml").to_owned(),
         source.replacen("Vilken kommun arbetar du i?", "Vilken kommun?", 1),
     ] {
-        assert!(matches!(
-            region
-                .workspace
-                .upload_questionnaire(&network(), &source)
-                .await,
-            Err(WorkspaceError::Invalid {
-                field: "definition",
-                ..
-            })
-        ));
+        let result = region
+            .workspace
+            .upload_questionnaire(&network(), &source)
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(WorkspaceError::Invalid {
+                    field: "definition",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
     }
     assert!(matches!(
         region
