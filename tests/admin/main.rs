@@ -5,4 +5,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod network;
 mod signin;

@@ -37,6 +37,9 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
         pages::keys::ROUTES,
         pages::rounds::ROUTES,
         pages::audit::ROUTES,
+        pages::network::ROUTES,
+        pages::network_municipality::ROUTES,
+        pages::network_upload::ROUTES,
     ]
     .concat()
 }
@@ -49,6 +52,7 @@ pub fn routes(state: AdminState) -> Router {
         .merge(pages::keys::routes())
         .merge(pages::rounds::routes())
         .merge(pages::audit::routes())
+        .merge(pages::network::routes())
         .with_state(state)
 }
 

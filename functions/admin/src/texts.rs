@@ -16,6 +16,7 @@ const SWEDISH: &[(&str, &str)] = &[
     ("keys", include_str!("../texts/sv/keys.toml")),
     ("rounds", include_str!("../texts/sv/rounds.toml")),
     ("audit", include_str!("../texts/sv/audit.toml")),
+    ("network", include_str!("../texts/sv/network.toml")),
 ];
 
 fn table() -> &'static HashMap<String, &'static str> {

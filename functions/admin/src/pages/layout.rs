@@ -13,6 +13,7 @@ pub const AREAS: &[(&str, &str)] = &[
     ("/admin/omgangar", "common.area_rounds"),
     ("/admin/nycklar", "common.area_keys"),
     ("/admin/logg", "common.area_audit"),
+    ("/admin/natverk", "common.area_network"),
 ];
 
 /// The hidden field every form of a session carries.

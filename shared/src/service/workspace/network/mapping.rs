@@ -13,6 +13,8 @@ const PAGE: u32 = 200;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerGroup {
     pub municipality: MunicipalityId,
+    /// The municipality's name (its id if it is not an organisation any more).
+    pub name: String,
     pub answers: Vec<Answer>,
 }
 
@@ -151,7 +153,12 @@ impl Workspace {
                 }
             }
             total += responses.len() as u64;
-            per_round.push((round.municipality.clone(), responses));
+            let name = self
+                .store
+                .organisation(&round.municipality)
+                .await?
+                .map_or_else(|| round.municipality.to_string(), |o| o.name);
+            per_round.push((round.municipality.clone(), name, responses));
         }
         let questions = questionnaire
             .sections
@@ -161,8 +168,9 @@ impl Workspace {
                 question: question.clone(),
                 groups: per_round
                     .iter()
-                    .map(|(municipality, responses)| AnswerGroup {
+                    .map(|(municipality, name, responses)| AnswerGroup {
                         municipality: municipality.clone(),
+                        name: name.clone(),
                         answers: responses
                             .iter()
                             .filter_map(|r| r.answers.get(&question.id).cloned())

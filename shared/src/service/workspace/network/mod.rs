@@ -23,7 +23,10 @@ mod upload;
 
 pub use mapping::{AnswerGroup, MappingAnswers, QuestionAnswers};
 pub use report::{ReportSending, ReportView};
-pub use send::{MunicipalityProgress, Progress, SendForm, SendOverview, SentRound};
+pub use send::{
+    DEFAULT_ANSWER_LIMIT, MAX_ANSWER_LIMIT, MunicipalityProgress, Progress, SendChoices, SendForm,
+    SendOverview, SentRound,
+};
 pub use upload::QuestionnaireChoice;
 
 use super::{Caller, WorkspaceError, WorkspaceResult};

@@ -16,7 +16,8 @@ pub const MAX_ANSWER_LIMIT: u32 = 5_000;
 const MAX_NAME_LENGTH: usize = 200;
 
 /// A send as typed in the form (or the JSON API): parsed by [`Workspace::send_questionnaire`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct SendForm {
     /// `mapping` or `report`.
     pub kind: String,
@@ -30,6 +31,13 @@ pub struct SendForm {
     pub municipalities: Vec<String>,
     /// Empty for the default.
     pub answer_limit: String,
+}
+
+/// What the send form offers: the network's municipalities and the questionnaires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendChoices {
+    pub municipalities: Vec<Organisation>,
+    pub questionnaires: Vec<super::QuestionnaireChoice>,
 }
 
 /// Where a municipality is with a round sent to it.
@@ -217,7 +225,15 @@ impl Workspace {
         Ok(send)
     }
 
-    /// The municipalities of the caller's network, by id.
+    /// What the send form lists.
+    pub async fn send_choices(&self, caller: &Caller) -> WorkspaceResult<SendChoices> {
+        Ok(SendChoices {
+            municipalities: self.members(caller).await?,
+            questionnaires: self.questionnaire_choices(caller).await?,
+        })
+    }
+
+    /// The municipalities of the caller's network, by name.
     pub async fn members(&self, caller: &Caller) -> WorkspaceResult<Vec<Organisation>> {
         network_only(caller)?;
         let mut members: Vec<Organisation> = self
