@@ -4,5 +4,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod access;
+mod csrf;
 mod helpers;
 mod signin;
