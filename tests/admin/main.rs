@@ -5,6 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod audit;
 mod csrf;
+mod escaping;
 mod helpers;
+mod keys;
+mod rounds;
 mod signin;
