@@ -170,7 +170,9 @@ async fn create(
     }
 }
 
-/// The form for a new round, with what was typed and at most one error.
+/// The form for a new round, with what was typed and at most one error. Dates are text
+/// fields with an example, not `type="date"`: a date picker differs per browser and
+/// locale, and a typed date is kept as typed when the form comes back with an error.
 fn new_round_page(
     signed_in: &SignedIn,
     choices: &[QuestionnaireChoice],
@@ -212,10 +214,10 @@ fn new_round_page(
                     ..Input::default()
                 }, error))
                 (input_field("start", t("rounds.start_label"), &typed.start, Input {
-                    kind: "date", hint: date_hint, required: true, short: true, ..Input::default()
+                    hint: date_hint, required: true, short: true, autocomplete: Some("off"), ..Input::default()
                 }, error))
                 (input_field("end", t("rounds.end_label"), &typed.end, Input {
-                    kind: "date", hint: date_hint, required: true, short: true, ..Input::default()
+                    hint: date_hint, required: true, short: true, autocomplete: Some("off"), ..Input::default()
                 }, error))
                 (input_field("unit", t("rounds.unit_label"), &typed.unit, Input {
                     hint: Some(t("rounds.unit_hint")), maxlength: Some(ROUND_UNIT_MAX), ..Input::default()
