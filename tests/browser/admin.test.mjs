@@ -166,3 +166,56 @@ describe('the workspace by keyboard only', () => {
     assert.match(await page.locator('main').textContent(), /2026-09-01 till 2026-11-30/);
   });
 });
+
+describe('the workspace with large text on a narrow screen', () => {
+  // As in large-text.test.mjs: bypassCSP lets the injected style stand in for the
+  // reader's own text size.
+  const session = browserSession({ viewport: { width: 320, height: 640 }, deviceScaleFactor: 2, bypassCSP: true });
+  after(() => session.close());
+
+  test('at 320 px wide with 200 % text no workspace page scrolls sideways (tables scroll in their own box)', async () => {
+    const { server, page } = await session.get();
+    const measure = async () => {
+      await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
+      return page.evaluate(() => {
+        const root = document.scrollingElement;
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && !el.closest('.table-scroll'))
+          .slice(0, 8)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`);
+        return {
+          scrollWidth: root.scrollWidth,
+          clientWidth: root.clientWidth,
+          fontSize: getComputedStyle(document.documentElement).fontSize,
+          wide,
+        };
+      });
+    };
+    const check = async (what) => {
+      const m = await measure();
+      assert.equal(m.fontSize, '32px', `${what}: the text is not at 200 %`);
+      assert.ok(m.scrollWidth <= m.clientWidth + 1, `${what} scrolls sideways: ${m.scrollWidth} > ${m.clientWidth}; too wide:\n  ${m.wide.join('\n  ')}`);
+    };
+    await page.goto(`${server.base}/admin/logga-in`);
+    await check('sign-in');
+    await signIn(page, server, 'lerum');
+    await page.goto(`${server.base}/admin/omgangar/ny`);
+    await page.locator('#questionnaire').selectOption('patientupplevelse');
+    await page.locator('#name').fill('Hemsjukvården, en omgång med ett långt namn som bryts');
+    await page.locator('#start').fill('2026-03-01');
+    await page.locator('#end').fill('2026-03-31');
+    await andLoad(page, () => page.getByRole('button', { name: 'Skapa omgången' }).click());
+    await check('round detail');
+    for (const [path, what] of [
+      ['/admin', 'overview'],
+      ['/admin/omgangar', 'rounds list'],
+      ['/admin/omgangar/ny', 'new round'],
+      ['/admin/nycklar', 'keys'],
+      ['/admin/logg', 'audit trail'],
+    ]) {
+      await page.goto(`${server.base}${path}`);
+      await check(what);
+    }
+    await page.screenshot({ path: screenshotPath('admin-rounds-320px-200pct.png'), fullPage: true });
+  });
+});
