@@ -4,6 +4,12 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod access;
+mod audit;
+mod csrf;
+mod escaping;
 mod helpers;
+mod keys;
 mod network;
+mod rounds;
 mod signin;

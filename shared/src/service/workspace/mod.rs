@@ -23,6 +23,8 @@ mod audit;
 pub mod network;
 mod rounds;
 pub mod seed;
+#[cfg(test)]
+mod tests;
 
 pub use access::{CreatedKey, KEY_LABEL_MAX, OPERATOR_LABEL, SignIn};
 pub use audit::AUDIT_PAGE_SIZE;
