@@ -17,7 +17,7 @@ use svar_shared::service::workspace::network::{
 use svar_shared::store::NetworkSend;
 
 use super::layout::{
-    FieldError, Input, csrf_field, date, date_time, error_summary, input_field, page,
+    FieldError, Input, csrf_field, date, date_time, error_summary, input_field, page, scroll_table,
     title_with_errors,
 };
 use super::{network_answers, network_municipality, network_upload};
@@ -108,7 +108,7 @@ fn sends_page(signed_in: &SignedIn, sends: &[NetworkSend]) -> Markup {
             @if sends.is_empty() {
                 p { (t("network.no_sends")) }
             } @else {
-                table {
+                (scroll_table(t("network.sends_title"), html! { table {
                     thead { tr {
                         th scope="col" { (t("network.col_name")) }
                         th scope="col" { (t("network.col_kind")) }
@@ -127,7 +127,7 @@ fn sends_page(signed_in: &SignedIn, sends: &[NetworkSend]) -> Markup {
                             }
                         }
                     }
-                }
+                } }))
             }
         },
     )
@@ -295,7 +295,7 @@ fn overview_page(signed_in: &SignedIn, overview: &SendOverview) -> Markup {
             @if send.kind == RoundKind::Mapping {
                 p { a href={ "/admin/natverk/utskick/" (send.id) "/svar" } { (t("network.answers_link")) } }
             }
-            table {
+            (scroll_table(&send.name, html! { table {
                 thead { tr {
                     th scope="col" { (t("network.col_municipality")) }
                     th scope="col" { (t("network.col_status")) }
@@ -332,7 +332,7 @@ fn overview_page(signed_in: &SignedIn, overview: &SendOverview) -> Markup {
                         }
                     }
                 }
-            }
+            } }))
         },
     )
 }

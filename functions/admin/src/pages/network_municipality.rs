@@ -15,7 +15,9 @@ use svar_shared::domain::{OrganisationKind, RawAnswers, RoundKind};
 use svar_shared::service::workspace::network::{ReportSending, ReportView, SentRound};
 use svar_shared::web::pages::{all_question_fields, first_input_id, message_for};
 
-use super::layout::{FieldError, csrf_field, date_time, error_summary, page, title_with_errors};
+use super::layout::{
+    FieldError, csrf_field, date_time, error_summary, page, scroll_table, title_with_errors,
+};
 use super::network::{kind_text, period_text, progress_text, round_id};
 use super::network_answers::own_answers;
 use crate::AdminState;
@@ -63,7 +65,7 @@ pub async fn received(state: AdminState, signed_in: SignedIn) -> Result<Response
             @if rounds.is_empty() {
                 p { (t("network.no_received")) }
             } @else {
-                table {
+                (scroll_table(t("network.received_title"), html! { table {
                     thead { tr {
                         th scope="col" { (t("network.col_name")) }
                         th scope="col" { (t("network.col_kind")) }
@@ -87,7 +89,7 @@ pub async fn received(state: AdminState, signed_in: SignedIn) -> Result<Response
                             }
                         }
                     }
-                }
+                } }))
             }
         },
     )

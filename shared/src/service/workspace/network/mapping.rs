@@ -1,6 +1,6 @@
 //! The mapping's multi-use link, and reading the mapping's answers.
 
-use super::{municipality_only, network_only};
+use super::municipality_only;
 use crate::domain::questionnaire::{Question, Questionnaire};
 use crate::domain::*;
 use crate::service::workspace::{Caller, Workspace, WorkspaceError, WorkspaceResult};
@@ -42,8 +42,8 @@ impl Workspace {
         caller: &Caller,
         round: &RoundId,
     ) -> WorkspaceResult<Credential> {
-        municipality_only(caller)?;
         let round = self.visible_round(caller, round).await?;
+        municipality_only(caller)?;
         let Some(network) = round
             .sent_by
             .as_ref()
@@ -89,7 +89,7 @@ impl Workspace {
         caller: &Caller,
         send: &RoundId,
     ) -> WorkspaceResult<MappingAnswers> {
-        network_only(caller)?;
+        // A municipality has no sends: not found, like another network's.
         let send = self
             .store
             .send(&caller.organisation.id, send)
@@ -110,11 +110,11 @@ impl Workspace {
         caller: &Caller,
         round: &RoundId,
     ) -> WorkspaceResult<MappingAnswers> {
-        municipality_only(caller)?;
         let round = self.visible_round(caller, round).await?;
         if round.kind != RoundKind::Mapping || round.sent_by.is_none() {
             return Err(WorkspaceError::NotFound);
         }
+        municipality_only(caller)?;
         self.answers_of(
             &round.name,
             &round.questionnaire,

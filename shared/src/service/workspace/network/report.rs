@@ -73,8 +73,8 @@ impl Workspace {
         answers: RawAnswers,
         send: bool,
     ) -> WorkspaceResult<ReportSending> {
-        municipality_only(caller)?;
         let view = self.report_view(caller, round).await?;
+        municipality_only(caller)?;
         let sent_already = || {
             WorkspaceError::Conflict(
                 "Rapporten är redan skickad. Nätverket kan öppna den igen om något behöver rättas."
@@ -128,8 +128,8 @@ impl Workspace {
 
     /// Reopens a sent report of a round the caller (a network) sent.
     pub async fn reopen_report(&self, caller: &Caller, round: &RoundId) -> WorkspaceResult<()> {
-        network_only(caller)?;
         let view = self.report_view(caller, round).await?;
+        network_only(caller)?;
         if !self
             .store
             .reopen_report(&view.round.id, Self::now())

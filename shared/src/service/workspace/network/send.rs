@@ -262,7 +262,7 @@ impl Workspace {
         caller: &Caller,
         send: &RoundId,
     ) -> WorkspaceResult<SendOverview> {
-        network_only(caller)?;
+        // A municipality has no sends: not found, like another network's.
         let send = self
             .store
             .send(&caller.organisation.id, send)
@@ -343,11 +343,11 @@ impl Workspace {
         caller: &Caller,
         round: &RoundId,
     ) -> WorkspaceResult<SentRound> {
-        super::municipality_only(caller)?;
         let round = self.visible_round(caller, round).await?;
         if round.sent_by.is_none() {
             return Err(WorkspaceError::NotFound);
         }
+        super::municipality_only(caller)?;
         self.sent_round(round).await
     }
 
@@ -357,8 +357,8 @@ impl Workspace {
         caller: &Caller,
         round: &RoundId,
     ) -> WorkspaceResult<()> {
-        network_only(caller)?;
         let round = self.visible_round(caller, round).await?;
+        network_only(caller)?;
         self.store.set_reminded(&round.id, Self::now()).await?;
         let object = format!(
             "påminnelse till {}, omgång {}",
