@@ -166,6 +166,19 @@ impl GuessStore for FailingStore {
     }
 }
 
+#[async_trait]
+impl MappingLinkStore for FailingStore {
+    async fn mapping_link_by_hash(
+        &self,
+        hash: &CredentialHash,
+    ) -> StoreResult<Option<MappingLink>> {
+        self.inner.mapping_link_by_hash(hash).await
+    }
+    async fn next_mapping_visitor(&self, round: &RoundId) -> StoreResult<u32> {
+        self.inner.next_mapping_visitor(round).await
+    }
+}
+
 async fn failing_app(corrupt: bool) -> (TestApp, Arc<FailingStore>) {
     let dir = tempfile::tempdir().unwrap();
     let embedded = Arc::new(embedded::EmbeddedStore::open(&dir.path().join("t.sqlite3")).unwrap());

@@ -11,5 +11,6 @@ mod guessing;
 mod helpers;
 mod lambda;
 mod logging;
+mod mapping_link;
 mod respond;
 mod round_status;

@@ -9,6 +9,7 @@ mod cases;
 mod dynamodb_conflicts;
 mod dynamodb_workspace;
 mod embedded_at_rest;
+mod network_cases;
 mod workspace_cases;
 
 /// Every case, the respondent path's and the workspace's, by name.
@@ -18,8 +19,22 @@ mod every_case {
 }
 
 /// Generates one test per case per store, plus each store's own extra tests.
+/// Without `module:`, the cases are those of `every_case`.
 macro_rules! contract_tests {
     (
+        cases: [$($case:ident),* $(,)?],
+        embedded: { $($embedded_extra:item)* },
+        dynamodb: { $($dynamodb_extra:item)* } $(,)?
+    ) => {
+        contract_tests! {
+            module: every_case,
+            cases: [$($case),*],
+            embedded: { $($embedded_extra)* },
+            dynamodb: { $($dynamodb_extra)* },
+        }
+    };
+    (
+        module: $module:ident,
         cases: [$($case:ident),* $(,)?],
         embedded: { $($embedded_extra:item)* },
         dynamodb: { $($dynamodb_extra:item)* } $(,)?
@@ -30,7 +45,7 @@ macro_rules! contract_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let backend = svar_tests::backend::Embedded::new();
-                    crate::every_case::$case(std::sync::Arc::clone(&backend.store)).await;
+                    crate::$module::$case(std::sync::Arc::clone(&backend.store)).await;
                 }
             )*
             $($embedded_extra)*
@@ -43,7 +58,7 @@ macro_rules! contract_tests {
                 #[ignore = "needs DynamoDB Local: run tests/run-all"]
                 async fn $case() {
                     let backend = svar_tests::backend::Dynamo::new().await;
-                    crate::every_case::$case(std::sync::Arc::clone(&backend.store)).await;
+                    crate::$module::$case(std::sync::Arc::clone(&backend.store)).await;
                 }
             )*
             $($dynamodb_extra)*
@@ -325,4 +340,23 @@ contract_tests! {
             assert!(shards_used > 2, "only {shards_used} shards were used");
         }
     },
+}
+
+/// The network's store: the same cases on both stores, as `network::embedded::...` and
+/// `network::dynamodb::...`.
+mod network {
+    contract_tests! {
+        module: network_cases,
+        cases: [
+            a_network_reads_its_sends_newest_first_and_not_anothers,
+            a_replaced_mapping_link_stops_opening_and_keeps_the_visitor_count,
+            concurrent_mapping_visitors_get_distinct_numbers,
+            a_round_without_a_link_has_no_visitors,
+            a_report_is_saved_sent_once_reopened_and_sent_again,
+            a_reminder_time_reads_back_and_is_replaced,
+            uploaded_questionnaires_are_listed_per_network,
+        ],
+        embedded: {},
+        dynamodb: {},
+    }
 }

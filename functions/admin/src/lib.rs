@@ -31,12 +31,29 @@ pub struct AdminState {
 /// Every route this function serves, as `(method, path)`: the SAM template must list each
 /// one (checked by a test). Each area lists its own.
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
-    Vec::new()
+    [
+        pages::signin::ROUTES,
+        pages::home::ROUTES,
+        pages::keys::ROUTES,
+        pages::rounds::ROUTES,
+        pages::audit::ROUTES,
+        pages::network::ROUTES,
+        pages::network_municipality::ROUTES,
+        pages::network_upload::ROUTES,
+    ]
+    .concat()
 }
 
 /// The routes without fallback or layers, for mounting beside other functions' routes.
 pub fn routes(state: AdminState) -> Router {
-    Router::new().with_state(state)
+    Router::new()
+        .merge(pages::signin::routes())
+        .merge(pages::home::routes())
+        .merge(pages::keys::routes())
+        .merge(pages::rounds::routes())
+        .merge(pages::audit::routes())
+        .merge(pages::network::routes())
+        .with_state(state)
 }
 
 /// The whole function as deployed: routes and common layers.

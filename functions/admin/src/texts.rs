@@ -10,7 +10,14 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The area files, compiled in. An area is added here and as a file.
-const SWEDISH: &[(&str, &str)] = &[("common", include_str!("../texts/sv/common.toml"))];
+const SWEDISH: &[(&str, &str)] = &[
+    ("common", include_str!("../texts/sv/common.toml")),
+    ("auth", include_str!("../texts/sv/auth.toml")),
+    ("keys", include_str!("../texts/sv/keys.toml")),
+    ("rounds", include_str!("../texts/sv/rounds.toml")),
+    ("audit", include_str!("../texts/sv/audit.toml")),
+    ("network", include_str!("../texts/sv/network.toml")),
+];
 
 fn table() -> &'static HashMap<String, &'static str> {
     static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();

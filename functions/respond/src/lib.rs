@@ -17,7 +17,7 @@ use axum::routing::get;
 use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
 use svar_shared::domain::text::Lang;
-use svar_shared::service::respondent::{CodeLookup, Outcome, SurveyService};
+use svar_shared::service::respondent::{CodeLookup, MappingVisit, Outcome, SurveyService};
 use svar_shared::web::error::retry_after_unavailable;
 use svar_shared::web::form::{decode_code_form, decode_page_form, query_param};
 use svar_shared::web::pages;
@@ -34,6 +34,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/kod"),
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
+    ("GET", "/m/{token}"),
     ("GET", pages::STYLESHEET_PATH),
 ];
 
@@ -44,6 +45,7 @@ pub fn routes(survey: Arc<SurveyService>) -> Router {
         .route("/kod", get(code_form).post(code_submit))
         .route("/s/{token}", get(show_page).post(post_page))
         .route("/s/{token}/", get(without_trailing_slash))
+        .route("/m/{token}", get(open_mapping_link))
         .route(pages::STYLESHEET_PATH, get(stylesheet))
         .with_state(survey)
 }
@@ -171,6 +173,34 @@ async fn show_page(
         .await
         .map_err(AppError::survey(lang))?;
     render_outcome(outcome, lang, StatusCode::OK)
+}
+
+/// A mapping's multi-use link: each visitor gets an invitation of their own and is sent
+/// on to it (a `303`, so a reload of `/s/...` never makes another), or a polite page when
+/// the mapping is full or not open.
+async fn open_mapping_link(
+    State(survey): State<Arc<SurveyService>>,
+    ClientAddress(address): ClientAddress,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let lang = lang_of(query.as_deref());
+    let visit = survey
+        .open_mapping_link(&token, &survey.client(address), OffsetDateTime::now_utc())
+        .await
+        .map_err(AppError::survey(lang))?;
+    let text = ui(lang);
+    let (title, body) = match visit {
+        MappingVisit::Invitation(link) => {
+            let to = format!("/s/{}?lang={}", link.path_segment(), lang.code());
+            return Ok(Redirect::to(&to).into_response());
+        }
+        MappingVisit::Full => (text.mapping_full_title, text.mapping_full_body),
+        MappingVisit::Closed => (text.mapping_closed_title, text.mapping_closed_body),
+        MappingVisit::NotFound => return Err(AppError::NotFound(lang)),
+        MappingVisit::TooManyAttempts => return Err(AppError::TooManyAttempts(lang)),
+    };
+    Ok((StatusCode::GONE, pages::message_page(lang, title, body)).into_response())
 }
 
 async fn post_page(

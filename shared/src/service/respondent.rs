@@ -16,6 +16,10 @@ pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, Pag
 use crate::service::page::{PageParts, not_saved, page};
 use crate::store::{RespondentStore, SaveDraftOutcome, StoreError, SubmitOutcome};
 
+#[path = "mapping_link.rs"]
+mod mapping_link;
+pub use mapping_link::MappingVisit;
+
 /// How long a half-answered questionnaire is kept after the last page was saved.
 pub const DRAFT_LIFETIME: Duration = Duration::days(30);
 

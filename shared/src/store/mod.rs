@@ -12,8 +12,10 @@ use crate::domain::*;
 
 pub mod dynamo;
 pub mod embedded;
+mod network;
 mod workspace;
 
+pub use network::*;
 pub use workspace::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -171,14 +173,27 @@ pub trait SetupStore: Send + Sync {
 }
 
 /// What the respondent path needs: opening links and codes, drafts, responses, the
-/// guessing limit, and the round and municipality behind an invitation.
+/// guessing limit, the round and municipality behind an invitation, and a mapping
+/// round's multi-use link (each visitor gets an invitation of their own).
 pub trait RespondentStore:
-    QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore
+    QuestionnaireStore
+    + InvitationStore
+    + DraftStore
+    + ResponseStore
+    + SetupStore
+    + GuessStore
+    + MappingLinkStore
 {
 }
 
 impl<T> RespondentStore for T where
-    T: QuestionnaireStore + InvitationStore + DraftStore + ResponseStore + SetupStore + GuessStore
+    T: QuestionnaireStore
+        + InvitationStore
+        + DraftStore
+        + ResponseStore
+        + SetupStore
+        + GuessStore
+        + MappingLinkStore
 {
 }
 
@@ -190,6 +205,7 @@ pub trait Store:
     + RoundAdminStore
     + InvitationAdminStore
     + AuditStore
+    + NetworkStore
 {
 }
 
@@ -200,5 +216,6 @@ impl<T> Store for T where
         + RoundAdminStore
         + InvitationAdminStore
         + AuditStore
+        + NetworkStore
 {
 }

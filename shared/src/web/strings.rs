@@ -90,6 +90,12 @@ ui_text! {
     round_closed_body: [],
     not_found_title: [],
     not_found_body: [],
+    /// A mapping's multi-use link after its answer limit is reached.
+    mapping_full_title: [],
+    mapping_full_body: [],
+    /// A mapping's multi-use link while its round is planned or closed.
+    mapping_closed_title: [],
+    mapping_closed_body: [],
     code_title: [],
     code_intro: [],
     code_label: [],

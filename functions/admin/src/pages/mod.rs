@@ -1,4 +1,13 @@
 //! The workspace's pages, by area. Each renders with [`layout::page`]; every form carries
 //! the session's CSRF token ([`layout::csrf_field`]).
 
+pub mod audit;
+pub mod home;
+pub mod keys;
 pub mod layout;
+pub mod network;
+pub mod network_answers;
+pub mod network_municipality;
+pub mod network_upload;
+pub mod rounds;
+pub mod signin;

@@ -51,6 +51,19 @@ pub const NETWORK_ROUNDS_PREFIX: &str = "NR#";
 /// `<at, 12 digits>#<nanoseconds of the wall clock, 20 digits>#<random>`.
 pub const AUDIT_PREFIX: &str = "AU#";
 
+/// A network's send: `NS#<network>` / `S#<send id>`.
+pub const NETWORK_SEND_PREFIX: &str = "NS#";
+/// A mapping round's multi-use link: `ML#<round id>` / `META`.
+pub const MAPPING_LINK_PREFIX: &str = "ML#";
+/// A mapping link's token hash, naming its round: `MH#<keyed hash>` / `META`.
+pub const MAPPING_HASH_PREFIX: &str = "MH#";
+/// A report round's report: `REP#<round id>` / `META`.
+pub const REPORT_PREFIX: &str = "REP#";
+/// When a network last reminded a round's municipality: `REM#<round id>` / `META`.
+pub const REMINDER_PREFIX: &str = "REM#";
+/// A network's uploaded questionnaire: `UQ#<network>` / `<id>#V<version>`.
+pub const UPLOAD_PREFIX: &str = "UQ#";
+
 // ---- the invitations table (no backups, time to live)
 /// An invitation (`I#<id>` / `META`) and its draft (`I#<id>` / `DRAFT`).
 pub const INVITATION_PREFIX: &str = "I#";
@@ -134,6 +147,40 @@ pub(super) fn guess(client: &ClientKey, minute: i64) -> Item {
         format!("{GUESS_PREFIX}{}", client.as_str()),
         format!("M#{minute:012}"),
     )
+}
+
+/// The partition of a network's sends.
+pub(super) fn network_sends(network: &OrganisationId) -> String {
+    format!("{NETWORK_SEND_PREFIX}{network}")
+}
+
+pub(super) fn network_send(network: &OrganisationId, send: &RoundId) -> Item {
+    key(network_sends(network), format!("S#{send}"))
+}
+
+pub(super) fn mapping_link(round: &RoundId) -> Item {
+    key(format!("{MAPPING_LINK_PREFIX}{round}"), META)
+}
+
+pub(super) fn mapping_hash(hash: &CredentialHash) -> Item {
+    key(format!("{MAPPING_HASH_PREFIX}{}", hash.as_str()), META)
+}
+
+pub(super) fn report(round: &RoundId) -> Item {
+    key(format!("{REPORT_PREFIX}{round}"), META)
+}
+
+pub(super) fn reminder(round: &RoundId) -> Item {
+    key(format!("{REMINDER_PREFIX}{round}"), META)
+}
+
+/// The partition of a network's uploaded questionnaires.
+pub(super) fn uploads(network: &OrganisationId) -> String {
+    format!("{UPLOAD_PREFIX}{network}")
+}
+
+pub(super) fn upload(network: &OrganisationId, id: &QuestionnaireId, version: u32) -> Item {
+    key(uploads(network), format!("{id}#V{version:010}"))
 }
 
 /// The day items of counter shard `shard`: the partition and the sort key of `day`.

@@ -8,6 +8,7 @@
 
 mod audit;
 mod batches;
+mod network;
 mod organisations;
 mod readers;
 mod respond;

@@ -134,6 +134,36 @@ CREATE TRIGGER IF NOT EXISTS audit_is_never_updated BEFORE UPDATE ON audit
 BEGIN SELECT RAISE (ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_is_never_deleted BEFORE DELETE ON audit
 BEGIN SELECT RAISE (ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE IF NOT EXISTS network_sends (
+    id TEXT PRIMARY KEY,
+    network TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS network_sends_by_network ON network_sends (network, created_at);
+CREATE TABLE IF NOT EXISTS mapping_links (
+    round TEXT PRIMARY KEY REFERENCES rounds (id),
+    hash TEXT NOT NULL UNIQUE,
+    answer_limit INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    visitors INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS reports (
+    round TEXT PRIMARY KEY REFERENCES rounds (id),
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS network_reminders (
+    round TEXT PRIMARY KEY REFERENCES rounds (id),
+    at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploaded_questionnaires (
+    network TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (network, id, version)
+);
 ";
 
 /// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
@@ -183,6 +213,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
      INSERT INTO answered_per_day (round, day, count)
          SELECT round, json_extract(body, '$.submitted_on'), COUNT(*) FROM responses
          GROUP BY 1, 2;",
+    // 5 (network): the network's sends, mapping links, reports, reminders and uploads.
+    // New tables only; [`SCHEMA`] (run after the migrations) creates them.
+    "SELECT 1;",
 ];
 
 /// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older

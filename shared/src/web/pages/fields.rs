@@ -4,6 +4,7 @@
 use maud::{Markup, html};
 
 use super::layout::localized;
+use crate::domain::RawAnswers;
 use crate::domain::answers::{DONT_KNOW, FieldError, NOT_APPLICABLE, Problem};
 use crate::domain::questionnaire::{ChoiceOption, NO, Question, QuestionKind, Questionnaire, YES};
 use crate::domain::text::Lang;
@@ -15,7 +16,7 @@ fn field_id(question: &Question) -> String {
 }
 
 /// The id of the element the error summary links to: the first input of the question.
-pub(super) fn first_input_id(question: &Question) -> String {
+pub fn first_input_id(question: &Question) -> String {
     match question.kind {
         QuestionKind::Text { .. } | QuestionKind::Number { .. } | QuestionKind::Month => {
             field_id(question)
@@ -24,7 +25,7 @@ pub(super) fn first_input_id(question: &Question) -> String {
     }
 }
 
-pub(super) fn message_for(questionnaire: &Questionnaire, error: &FieldError, lang: Lang) -> String {
+pub fn message_for(questionnaire: &Questionnaire, error: &FieldError, lang: Lang) -> String {
     let whole = match &error.problem {
         Problem::PartExceedsWhole { whole } | Problem::PartsExceedWhole { whole, .. } => {
             questionnaire
@@ -72,13 +73,50 @@ pub(super) fn question_field(
     lang: Lang,
     text: &UiText,
 ) -> Markup {
+    filled_field(
+        questionnaire,
+        question,
+        &state.answers,
+        &state.errors,
+        lang,
+        text,
+    )
+}
+
+/// Every question of `questionnaire` as one form's fields, filled with `answers` and
+/// marked with `errors`, the same fields as the respondent's pages: for a report a
+/// municipality fills in inside the workspace (one form, no pages or conditions).
+pub fn all_question_fields(
+    questionnaire: &Questionnaire,
+    answers: &RawAnswers,
+    errors: &[FieldError],
+    lang: Lang,
+) -> Markup {
+    let text = crate::web::strings::ui(lang);
+    html! {
+        @for section in &questionnaire.sections {
+            h2 { (localized(&section.title, lang)) }
+            @for question in &section.questions {
+                (filled_field(questionnaire, question, answers, errors, lang, text))
+            }
+        }
+    }
+}
+
+fn filled_field(
+    questionnaire: &Questionnaire,
+    question: &Question,
+    answers: &RawAnswers,
+    errors: &[FieldError],
+    lang: Lang,
+    text: &UiText,
+) -> Markup {
     let id = field_id(question);
-    let values: &[String] = state
-        .answers
+    let values: &[String] = answers
         .get(question.id.as_str())
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    let field_error = state.errors.iter().find(|e| e.question == question.id);
+    let field_error = errors.iter().find(|e| e.question == question.id);
     let error = field_error.map(|e| message_for(questionnaire, e, lang));
     let help_id = format!("{id}-help");
     let hint_id = format!("{id}-hint");

@@ -17,6 +17,7 @@ mod message;
 mod survey;
 
 pub use code::code_page;
+pub use fields::{all_question_fields, first_input_id, message_for};
 pub use home::home_page;
 pub use layout::layout;
 pub use message::{ended_page, message_page, not_started_page, thanks_page};
