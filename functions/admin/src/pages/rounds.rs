@@ -237,10 +237,14 @@ async fn detail(
     Path(id): Path<String>,
 ) -> Result<Markup, AdminError> {
     let overview = state.workspace.round(&signed_in.caller, &id).await?;
-    Ok(round_page(&signed_in, &overview))
+    let title = state
+        .workspace
+        .questionnaire_title(&overview.round.questionnaire)
+        .unwrap_or_else(|| overview.round.questionnaire.id.as_str().to_owned());
+    Ok(round_page(&signed_in, &overview, &title))
 }
 
-fn round_page(signed_in: &SignedIn, overview: &RoundOverview) -> Markup {
+fn round_page(signed_in: &SignedIn, overview: &RoundOverview, questionnaire: &str) -> Markup {
     let round = &overview.round;
     let base = format!("/admin/omgangar/{}", round.id);
     let own = round.sent_by.is_none()
@@ -258,7 +262,7 @@ fn round_page(signed_in: &SignedIn, overview: &RoundOverview) -> Markup {
                 dt { (t("rounds.col_status")) } dd { (status_text(round.status)) }
                 dt { (t("rounds.col_period")) } dd { (period_text(round)) }
                 dt { (t("rounds.questionnaire_label")) }
-                dd { (round.questionnaire.id.as_str()) ", version " (round.questionnaire.version) }
+                dd { (tf("rounds.questionnaire_version", &[("title", &questionnaire), ("version", &round.questionnaire.version)])) }
                 @if !round.unit.is_empty() {
                     dt { (t("rounds.unit_label_short")) } dd { (round.unit) }
                 }
