@@ -11,6 +11,7 @@ use axum::Router;
 use svar_shared::service::workspace::Workspace;
 use svar_shared::web::with_common_layers;
 
+pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
@@ -31,12 +32,14 @@ pub struct AdminState {
 /// Every route this function serves, as `(method, path)`: the SAM template must list each
 /// one (checked by a test). Each area lists its own.
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
-    Vec::new()
+    let mut routes = Vec::new();
+    routes.extend_from_slice(api::ROUTES);
+    routes
 }
 
 /// The routes without fallback or layers, for mounting beside other functions' routes.
 pub fn routes(state: AdminState) -> Router {
-    Router::new().with_state(state)
+    Router::new().merge(api::routes()).with_state(state)
 }
 
 /// The whole function as deployed: routes and common layers.

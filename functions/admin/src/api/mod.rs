@@ -1,0 +1,43 @@
+//! The JSON API under `/api/`: the same use cases as the pages, for scripts and other
+//! systems. A caller sends an access key as `Authorization: Bearer svar_...` (see
+//! [`crate::auth::ApiCaller`]); every answer is JSON, errors included
+//! (`{code, message, field?}`, [`crate::error::ApiError`]).
+//!
+//! The OpenAPI 3.1 document at `GET /api/openapi.json` is generated from the handlers'
+//! `#[utoipa::path]` attributes and the bodies' `ToSchema` derives, so it cannot drift
+//! from the code; a test checks that it lists exactly the `/api` routes of
+//! [`crate::route_table`], and schemathesis checks the running server against it.
+//!
+//! - `extract`: the JSON, query and path extractors whose rejections are JSON errors.
+//! - `doc`: the OpenAPI document: security scheme, error responses every operation has.
+//! - `me`: who the key belongs to.
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::AdminState;
+
+mod doc;
+pub mod extract;
+mod me;
+
+pub use doc::ApiDoc;
+pub use extract::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult};
+
+/// The API's routes as `(method, path)`, one entry each: part of
+/// [`crate::route_table`], so each is an event of the SAM template too.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json"), ("GET", "/api/me")];
+
+/// The API's routes, without state (the crate's router adds it).
+pub fn routes() -> Router<AdminState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/me", get(me::me))
+}
+
+/// The OpenAPI document, as JSON (made once: it is the same for the life of the process).
+async fn openapi_json() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], doc::json())
+}
