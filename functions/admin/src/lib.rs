@@ -32,14 +32,27 @@ pub struct AdminState {
 /// Every route this function serves, as `(method, path)`: the SAM template must list each
 /// one (checked by a test). Each area lists its own.
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
-    let mut routes = Vec::new();
-    routes.extend_from_slice(api::ROUTES);
-    routes
+    [
+        pages::signin::ROUTES,
+        pages::home::ROUTES,
+        pages::keys::ROUTES,
+        pages::rounds::ROUTES,
+        pages::audit::ROUTES,
+        api::ROUTES,
+    ]
+    .concat()
 }
 
 /// The routes without fallback or layers, for mounting beside other functions' routes.
 pub fn routes(state: AdminState) -> Router {
-    Router::new().merge(api::routes()).with_state(state)
+    Router::new()
+        .merge(pages::signin::routes())
+        .merge(pages::home::routes())
+        .merge(pages::keys::routes())
+        .merge(pages::rounds::routes())
+        .merge(pages::audit::routes())
+        .merge(api::routes())
+        .with_state(state)
 }
 
 /// The whole function as deployed: routes and common layers.

@@ -12,6 +12,10 @@ use std::sync::OnceLock;
 /// The area files, compiled in. An area is added here and as a file.
 const SWEDISH: &[(&str, &str)] = &[
     ("common", include_str!("../texts/sv/common.toml")),
+    ("auth", include_str!("../texts/sv/auth.toml")),
+    ("keys", include_str!("../texts/sv/keys.toml")),
+    ("rounds", include_str!("../texts/sv/rounds.toml")),
+    ("audit", include_str!("../texts/sv/audit.toml")),
     ("api", include_str!("../texts/sv/api.toml")),
 ];
 
