@@ -121,7 +121,12 @@ fn describe(key: &AccessKey) -> String {
             time(key.created_at),
             time(revoked)
         ),
-        None => format!("{}  {}  skapad {}  aktiv", key.id, key.label, time(key.created_at)),
+        None => format!(
+            "{}  {}  skapad {}  aktiv",
+            key.id,
+            key.label,
+            time(key.created_at)
+        ),
     }
 }
 

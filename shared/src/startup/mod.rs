@@ -71,12 +71,13 @@ pub async fn open_workspace(config: &Config) -> Result<OpenedWorkspace, StartupE
         (None, None) => match &config.store {
             StoreConfig::Embedded { data_dir } => {
                 let path = data_dir.join("session.key");
-                let bytes = load_or_create_secret(&path, SessionSecret::MIN_BYTES).map_err(
-                    |source| StartupError::DataDir {
-                        path: data_dir.clone(),
-                        source,
-                    },
-                )?;
+                let bytes =
+                    load_or_create_secret(&path, SessionSecret::MIN_BYTES).map_err(|source| {
+                        StartupError::DataDir {
+                            path: data_dir.clone(),
+                            source,
+                        }
+                    })?;
                 SessionSecret::new(bytes).ok_or_else(|| StartupError::DataDir {
                     path: data_dir.clone(),
                     source: std::io::Error::new(
@@ -293,7 +294,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).expect("exists").permissions().mode();
+            let mode = std::fs::metadata(&path)
+                .expect("exists")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let short = dir.path().join("short.key");

@@ -10,18 +10,24 @@
 //!
 //! - `extract`: the JSON, query and path extractors whose rejections are JSON errors.
 //! - `doc`: the OpenAPI document: security scheme, error responses every operation has.
-//! - `me`: who the key belongs to.
+//! - `bodies`: schemas several endpoints share.
+//! - `me`: who the key belongs to; `keys`, `rounds`, `audit`: one module per area, each
+//!   handler calling one `Workspace` method, like the pages.
 
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AdminState;
 
+mod audit;
+mod bodies;
 mod doc;
 pub mod extract;
+mod keys;
 mod me;
+mod rounds;
 
 pub use doc::ApiDoc;
 pub use extract::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult};
@@ -35,6 +41,13 @@ pub fn routes() -> Router<AdminState> {
     Router::new()
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/me", get(me::me))
+        .route("/api/keys", get(keys::list).post(keys::create))
+        .route("/api/keys/{id}/revoke", post(keys::revoke))
+        .route("/api/rounds", get(rounds::list).post(rounds::create))
+        .route("/api/rounds/{id}", get(rounds::get))
+        .route("/api/rounds/{id}/open", post(rounds::open))
+        .route("/api/rounds/{id}/close", post(rounds::close))
+        .route("/api/audit", get(audit::page))
 }
 
 /// The OpenAPI document, as JSON (made once: it is the same for the life of the process).

@@ -135,7 +135,15 @@ async fn csv(State(state): State<AdminState>, signed_in: SignedIn) -> Result<Res
 /// The CSV of a trail: a header row, then one row per entry, CRLF line ends.
 pub fn audit_csv(entries: &[AuditEntry]) -> String {
     let mut out = String::new();
-    let header = ["time", "organisation", "key_label", "action", "object", "result", "reason"];
+    let header = [
+        "time",
+        "organisation",
+        "key_label",
+        "action",
+        "object",
+        "result",
+        "reason",
+    ];
     push_row(&mut out, &header);
     for entry in entries {
         let at = entry

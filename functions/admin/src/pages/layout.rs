@@ -131,7 +131,11 @@ pub fn input_field(
     .flatten()
     .collect();
     let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
-    let kind = if input.kind.is_empty() { "text" } else { input.kind };
+    let kind = if input.kind.is_empty() {
+        "text"
+    } else {
+        input.kind
+    };
     html! {
         div class=(if error.is_some() { "question has-error" } else { "question" }) {
             label for=(name) { (label) }

@@ -9,8 +9,8 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use svar_shared::domain::{OrganisationKind, Round, RoundKind, RoundStatus};
 use svar_shared::service::workspace::{
-    NewRound, QuestionnaireChoice, ROUND_NAME_MAX, ROUND_UNIT_MAX, RoundOverview,
-    WorkspaceError, transition_allowed,
+    NewRound, QuestionnaireChoice, ROUND_NAME_MAX, ROUND_UNIT_MAX, RoundOverview, WorkspaceError,
+    transition_allowed,
 };
 
 use super::layout::{
@@ -135,7 +135,12 @@ async fn new_form(
         return Err(WorkspaceError::NotAllowed(t("rounds.network_may_not").to_owned()).into());
     }
     let choices = state.workspace.patient_questionnaires()?;
-    Ok(new_round_page(&signed_in, &choices, &NewRound::default(), None))
+    Ok(new_round_page(
+        &signed_in,
+        &choices,
+        &NewRound::default(),
+        None,
+    ))
 }
 
 async fn create(
@@ -233,7 +238,8 @@ async fn detail(
 fn round_page(signed_in: &SignedIn, overview: &RoundOverview) -> Markup {
     let round = &overview.round;
     let base = format!("/admin/omgangar/{}", round.id);
-    let own = round.sent_by.is_none() || round.sent_by.as_ref() == Some(&signed_in.caller.organisation.id);
+    let own = round.sent_by.is_none()
+        || round.sent_by.as_ref() == Some(&signed_in.caller.organisation.id);
     let may_open = own && transition_allowed(round.status, RoundStatus::Open);
     let may_close = own && transition_allowed(round.status, RoundStatus::Closed);
     page(

@@ -191,8 +191,13 @@ impl Workspace {
                 Err(error) => return Err(error.into()),
             }
         };
-        self.record(caller, AuditAction::KeyCreated, key_object(&key), AuditResult::Done)
-            .await?;
+        self.record(
+            caller,
+            AuditAction::KeyCreated,
+            key_object(&key),
+            AuditResult::Done,
+        )
+        .await?;
         Ok(CreatedKey { key, secret })
     }
 
@@ -222,8 +227,13 @@ impl Workspace {
             .await?;
             return Err(WorkspaceError::Conflict(reason.into()));
         }
-        self.record(caller, AuditAction::KeyRevoked, key_object(&key), AuditResult::Done)
-            .await?;
+        self.record(
+            caller,
+            AuditAction::KeyRevoked,
+            key_object(&key),
+            AuditResult::Done,
+        )
+        .await?;
         Ok(AccessKey {
             revoked_at: Some(at),
             ..key

@@ -214,21 +214,21 @@ impl Workspace {
             _ => AuditAction::RoundOpened,
         };
         let round = self.round(caller, id).await?.round;
-        let refusal = if round.sent_by.is_some() && round.sent_by.as_ref() != Some(&caller.organisation.id)
-        {
-            Some(WorkspaceError::NotAllowed(
-                "Omgången skickades av nätverket; bara nätverket kan öppna eller stänga den."
-                    .into(),
-            ))
-        } else if !transition_allowed(round.status, to) {
-            Some(WorkspaceError::Conflict(match round.status {
-                RoundStatus::Open => "Omgången är redan öppen.".into(),
-                RoundStatus::Closed => "Omgången är redan stängd.".into(),
-                RoundStatus::Planned => "Omgången har inte öppnats än.".into(),
-            }))
-        } else {
-            None
-        };
+        let refusal =
+            if round.sent_by.is_some() && round.sent_by.as_ref() != Some(&caller.organisation.id) {
+                Some(WorkspaceError::NotAllowed(
+                    "Omgången skickades av nätverket; bara nätverket kan öppna eller stänga den."
+                        .into(),
+                ))
+            } else if !transition_allowed(round.status, to) {
+                Some(WorkspaceError::Conflict(match round.status {
+                    RoundStatus::Open => "Omgången är redan öppen.".into(),
+                    RoundStatus::Closed => "Omgången är redan stängd.".into(),
+                    RoundStatus::Planned => "Omgången har inte öppnats än.".into(),
+                }))
+            } else {
+                None
+            };
         if let Some(refusal) = refusal {
             self.record(
                 caller,
@@ -244,7 +244,10 @@ impl Workspace {
         }
         self.record(caller, action, round_object(&round), AuditResult::Done)
             .await?;
-        Ok(Round { status: to, ..round })
+        Ok(Round {
+            status: to,
+            ..round
+        })
     }
 
     fn checked_questionnaire(&self, typed: &str) -> WorkspaceResult<questionnaire::Questionnaire> {
@@ -289,7 +292,12 @@ mod tests {
             .collect();
         assert_eq!(
             allowed,
-            [(Planned, Open), (Planned, Closed), (Open, Closed), (Closed, Open)]
+            [
+                (Planned, Open),
+                (Planned, Closed),
+                (Open, Closed),
+                (Closed, Open)
+            ]
         );
     }
 

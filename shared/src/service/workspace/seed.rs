@@ -68,13 +68,11 @@ pub fn municipality(seed: &SeedMunicipality) -> Municipality {
     Municipality {
         id: slug(seed.id),
         name: name.to_owned(),
-        contact: Localized::swedish(format!(
-            "Frågor om enkäten: kontakta {of} kontaktcenter."
-        ))
-        .with(
-            "en",
-            format!("Questions about the survey: contact the contact centre of {name}."),
-        ),
+        contact: Localized::swedish(format!("Frågor om enkäten: kontakta {of} kontaktcenter."))
+            .with(
+                "en",
+                format!("Questions about the survey: contact the contact centre of {name}."),
+            ),
         privacy_notice: Localized::swedish(format!(
             "{name} ansvarar för enkäten. Dina svar sparas utan namn, personnummer, \
              IP-adress eller klockslag, och de kan inte kopplas till dig. Svar du inte har \
@@ -139,7 +137,10 @@ mod tests {
     #[test]
     fn a_municipality_has_contact_and_privacy_texts_in_swedish_and_english() {
         let ale = municipality(&MUNICIPALITIES[0]);
-        assert_eq!(ale.contact.sv(), "Frågor om enkäten: kontakta Ale kommuns kontaktcenter.");
+        assert_eq!(
+            ale.contact.sv(),
+            "Frågor om enkäten: kontakta Ale kommuns kontaktcenter."
+        );
         assert!(ale.contact.in_code("en").is_some());
         assert!(ale.privacy_notice.sv().starts_with("Ale kommun ansvarar"));
         assert!(ale.privacy_notice.in_code("en").is_some());
