@@ -1,12 +1,15 @@
 //! The OpenAPI 3.1 document: the handlers' `#[utoipa::path]` attributes, plus what every
 //! operation shares, added in one place so no handler can forget it: the `bearer`
 //! security requirement (every operation but the document itself) and the error
-//! responses any authenticated request can end in (401, 500, 503).
+//! responses any authenticated request can end in (401, 500, 503); and the links from
+//! an answer that makes something to the operations on it (so a client, and
+//! schemathesis, can follow a new round's id to open and close it).
 
 use std::sync::OnceLock;
 
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
@@ -85,6 +88,7 @@ impl Modify for Shared {
                     .build(),
             ),
         );
+        add_links(document);
         for (path, item) in document.paths.paths.iter_mut() {
             if path == DOCUMENT_PATH {
                 continue;
@@ -107,6 +111,53 @@ impl Modify for Shared {
                         .or_insert_with(|| error_response(description).into());
                 }
             }
+        }
+    }
+}
+
+/// `(path, method, status)` of an answer that makes something, the operations its id
+/// leads to, and where the id is in its body.
+const LINKS: &[(&str, &str, &str, &[&str], &str)] = &[
+    (
+        "/api/rounds",
+        "post",
+        "201",
+        &["get_round", "open_round", "close_round"],
+        "$response.body#/id",
+    ),
+    (
+        "/api/keys",
+        "post",
+        "201",
+        &["revoke_key"],
+        "$response.body#/key/id",
+    ),
+];
+
+fn add_links(document: &mut Document) {
+    for (path, method, status, operations, id) in LINKS {
+        let Some(item) = document.paths.paths.get_mut(*path) else {
+            continue;
+        };
+        let operation = match *method {
+            "post" => item.post.as_mut(),
+            _ => item.get.as_mut(),
+        };
+        let Some(RefOr::T(response)) =
+            operation.and_then(|o| o.responses.responses.get_mut(*status))
+        else {
+            continue;
+        };
+        for target in *operations {
+            response.links.insert(
+                (*target).to_owned(),
+                RefOr::T(
+                    LinkBuilder::new()
+                        .operation_id(*target)
+                        .parameter("id", *id)
+                        .build(),
+                ),
+            );
         }
     }
 }

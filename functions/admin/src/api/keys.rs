@@ -41,6 +41,7 @@ impl From<&AccessKey> for KeyBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewKeyBody {
     /// Who or what the key is for, 1 to 100 characters, e.g. "Statistikexport".
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub label: String,
 }
 

@@ -94,21 +94,33 @@ impl From<&RoundOverview> for RoundOverviewBody {
 /// A new patient round. Every property is checked by the service, with a message
 /// naming the property (`field`) when one is wrong.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "questionnaire": "patientupplevelse",
+    "name": "Hemsjukvård våren 2026",
+    "start": "2026-03-01",
+    "end": "2026-05-31",
+    "unit": "Hemsjukvård"
+}))]
 pub struct NewRoundBody {
     /// A patient questionnaire's id, e.g. `patientupplevelse`.
     #[serde(default)]
+    #[schema(example = "patientupplevelse")]
     pub questionnaire: String,
     /// 1 to 200 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub start: String,
     /// `YYYY-MM-DD`, not before `start`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub end: String,
     /// Unit or form of care, at most 200 characters; may be left out.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub unit: String,
 }
 
