@@ -116,10 +116,18 @@ pub fn session_cookie(state: &AdminState, caller: &Caller) -> SignedCookieJar {
     SignedCookieJar::new(state.sessions.0.clone()).add(cookie)
 }
 
-/// The jar that ends the session (sign-out).
+/// The jar that ends the session (sign-out, revoking one's own key): an empty cookie
+/// that expired long ago replaces it. (`remove` on a fresh jar would send nothing: it
+/// only removes cookies the jar was built from.)
 pub fn ended_session(state: &AdminState) -> SignedCookieJar {
-    SignedCookieJar::new(state.sessions.0.clone())
-        .remove(Cookie::build(SESSION_COOKIE).path("/").build())
+    let mut cookie = Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .secure(state.secure_cookies)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .build();
+    cookie.make_removal();
+    SignedCookieJar::new(state.sessions.0.clone()).add(cookie)
 }
 
 /// A signed-in member of an organisation, from a valid session cookie whose key is still

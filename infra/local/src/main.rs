@@ -93,10 +93,15 @@ fn main() -> ExitCode {
             None => run().await,
         }
     };
+    let what = if args.is_empty() {
+        "could not start"
+    } else {
+        "failed"
+    };
     match runtime.block_on(work) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("svar: could not start:\n{}", error_chain(&*error));
+            eprintln!("svar: {what}:\n{}", error_chain(&*error));
             ExitCode::FAILURE
         }
     }
@@ -111,7 +116,15 @@ async fn run_keys(args: &[String]) -> Result<(), Box<dyn Error>> {
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    // On DynamoDB without a configured session secret (trying the tables locally), one
+    // made for this process: sessions then end when the server stops.
+    if matches!(config.store, StoreConfig::DynamoDb { .. })
+        && config.session_secret.is_none()
+        && config.session_secret_parameter.is_none()
+    {
+        config.session_secret = Some(svar_shared::config::SessionSecret::generate());
+    }
     svar_shared::web::strings::install(config.ui_dir.as_deref())?;
     let mut questionnaires = questionnaire::builtin()?;
     if let Some(dir) = std::env::var_os("SVAR_QUESTIONNAIRES_DIR") {

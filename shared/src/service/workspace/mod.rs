@@ -22,6 +22,8 @@ mod access;
 mod audit;
 mod rounds;
 pub mod seed;
+#[cfg(test)]
+mod tests;
 
 pub use access::{CreatedKey, KEY_LABEL_MAX, OPERATOR_LABEL, SignIn};
 pub use audit::AUDIT_PAGE_SIZE;

@@ -1,0 +1,14 @@
+//! The workspace through its router, as a browser would use it, without a server: each
+//! test gets its own data folder, store and keys (`spawn_admin`).
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod access;
+mod audit;
+mod csrf;
+mod escaping;
+mod helpers;
+mod keys;
+mod rounds;
+mod signin;
