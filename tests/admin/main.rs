@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod api;
 mod audit;
 mod csrf;
 mod escaping;

@@ -26,6 +26,7 @@ const SCHEME: &str = "bearer";
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     paths(
+        super::openapi_json,
         super::me::me,
         super::keys::list,
         super::keys::create,

@@ -34,7 +34,20 @@ pub use extract::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult};
 
 /// The API's routes as `(method, path)`, one entry each: part of
 /// [`crate::route_table`], so each is an event of the SAM template too.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json"), ("GET", "/api/me")];
+#[rustfmt::skip]
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/me"),
+    ("GET", "/api/keys"),
+    ("POST", "/api/keys"),
+    ("POST", "/api/keys/{id}/revoke"),
+    ("GET", "/api/rounds"),
+    ("POST", "/api/rounds"),
+    ("GET", "/api/rounds/{id}"),
+    ("POST", "/api/rounds/{id}/open"),
+    ("POST", "/api/rounds/{id}/close"),
+    ("GET", "/api/audit"),
+];
 
 /// The API's routes, without state (the crate's router adds it).
 pub fn routes() -> Router<AdminState> {
@@ -50,7 +63,15 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/audit", get(audit::page))
 }
 
-/// The OpenAPI document, as JSON (made once: it is the same for the life of the process).
+/// This document (OpenAPI 3.1), generated from the code. No key needed.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "openapi",
+    tag = "document",
+    responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object)),
+)]
 async fn openapi_json() -> impl IntoResponse {
+    // Made once: it is the same for the life of the process.
     ([(header::CONTENT_TYPE, "application/json")], doc::json())
 }
