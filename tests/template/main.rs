@@ -555,6 +555,13 @@ fn patterns(prefixes: &[&str]) -> BTreeSet<String> {
     prefixes.iter().map(|prefix| format!("{prefix}*")).collect()
 }
 
+/// The DynamoDB actions that only read.
+const READS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+];
+
 /// `(table, writes?) -> LeadingKeys patterns` of a role's DynamoDB statements. Each
 /// statement must name one table, be narrowed by `dynamodb:LeadingKeys`, and either read
 /// or write, never both.
@@ -594,12 +601,9 @@ fn dynamodb_grants(role_id: &str) -> BTreeMap<(String, bool), BTreeSet<String>> 
             let keys = leading_keys(statement).unwrap_or_else(|| {
                 panic!("{role_id}.{sid}: DynamoDB statements need a ForAllValues:StringLike dynamodb:LeadingKeys condition")
             });
-            let writes = actions
-                .iter()
-                .any(|a| *a != "dynamodb:GetItem" && *a != "dynamodb:Query");
-            let reads = actions
-                .iter()
-                .any(|a| *a == "dynamodb:GetItem" || *a == "dynamodb:Query");
+            let is_read = |a: &&str| READS.contains(a);
+            let writes = actions.iter().any(|a| !is_read(a));
+            let reads = actions.iter().any(is_read);
             assert!(
                 !(writes && reads),
                 "{role_id}.{sid}: reads and writes in separate statements"
@@ -684,19 +688,18 @@ fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
     use svar_shared::store::dynamo::keys::*;
 
     let granted = dynamodb_grants("AdminRole");
+    let invitations = patterns(&[
+        INVITATION_PREFIX,
+        CREDENTIAL_PREFIX,
+        ROUND_INVITATIONS_PREFIX,
+        ROUND_BATCHES_PREFIX,
+        // Failed sign-ins count like guessed codes.
+        GUESS_PREFIX,
+    ]);
     let expected = BTreeMap::from([
+        ((INVITATIONS_TABLE.to_owned(), false), invitations.clone()),
+        ((INVITATIONS_TABLE.to_owned(), true), invitations),
         (
-            (INVITATIONS_TABLE.to_owned(), false),
-            patterns(&[INVITATION_PREFIX, CREDENTIAL_PREFIX]),
-        ),
-        (
-            // Invitations and their credentials; never the failed look-up counters (G#),
-            // which only respond keeps.
-            (INVITATIONS_TABLE.to_owned(), true),
-            patterns(&[INVITATION_PREFIX, CREDENTIAL_PREFIX]),
-        ),
-        (
-            // Responses and counters are read to count and show them.
             (RESPONSES_TABLE.to_owned(), false),
             patterns(&[
                 QUESTIONNAIRE_PREFIX,
@@ -704,20 +707,75 @@ fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
                 ROUND_PREFIX,
                 RESPONSES_PREFIX,
                 COUNTER_PREFIX,
+                ORGANISATION_PREFIX,
+                ACCESS_KEY_HASH_PREFIX,
+                ACCESS_KEY_PREFIX,
+                ORGANISATION_KEYS_PREFIX,
+                MUNICIPALITY_ROUNDS_PREFIX,
+                NETWORK_ROUNDS_PREFIX,
+                AUDIT_PREFIX,
             ]),
         ),
         (
-            // Never a response or a counter: the workspace does not answer surveys.
+            // Never a response (RESP#) or a municipality's page texts (M#).
             (RESPONSES_TABLE.to_owned(), true),
-            patterns(&[QUESTIONNAIRE_PREFIX, MUNICIPALITY_PREFIX, ROUND_PREFIX]),
+            patterns(&[
+                QUESTIONNAIRE_PREFIX,
+                ROUND_PREFIX,
+                COUNTER_PREFIX,
+                MUNICIPALITY_ROUNDS_PREFIX,
+                NETWORK_ROUNDS_PREFIX,
+                ORGANISATION_PREFIX,
+                ACCESS_KEY_HASH_PREFIX,
+                ACCESS_KEY_PREFIX,
+                ORGANISATION_KEYS_PREFIX,
+                AUDIT_PREFIX,
+            ]),
         ),
     ]);
     assert_eq!(granted, expected);
     assert_no_write_pattern_matches(
         "AdminRole",
         &granted,
-        &[RESPONSES_PREFIX, COUNTER_PREFIX, GUESS_PREFIX],
+        &[RESPONSES_PREFIX, MUNICIPALITY_PREFIX],
     );
+}
+
+#[test]
+fn admin_may_only_append_to_the_audit_trail() {
+    let template = template();
+    let role = &resources(&template, "AWS::IAM::Role")["AdminRole"];
+    let audit = format!("{}*", svar_shared::store::dynamo::keys::AUDIT_PREFIX);
+    let policies = get(role, "Properties")
+        .and_then(|p| get(p, "Policies"))
+        .and_then(Value::as_sequence)
+        .expect("inline Policies");
+    let mut appends = 0;
+    for policy in policies {
+        let document = get(policy, "PolicyDocument").expect("policy has a document");
+        for statement in statements(document) {
+            let Some(keys) = leading_keys(statement) else {
+                continue;
+            };
+            let actions: Vec<&str> = get(statement, "Action")
+                .map(strings)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(Value::as_str)
+                .collect();
+            if !keys.contains(&audit) || actions.iter().all(|a| READS.contains(a)) {
+                continue;
+            }
+            assert_eq!(
+                actions,
+                vec!["dynamodb:PutItem"],
+                "the audit trail is append-only: PutItem alone"
+            );
+            assert_eq!(keys.len(), 1, "PutItem alone only on {audit}");
+            appends += 1;
+        }
+    }
+    assert_eq!(appends, 1, "one statement appends to the audit trail");
 }
 
 /// The `!Sub` texts of a statement's resources (or condition values).
