@@ -31,12 +31,20 @@ pub struct AdminState {
 /// Every route this function serves, as `(method, path)`: the SAM template must list each
 /// one (checked by a test). Each area lists its own.
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
-    Vec::new()
+    let mut routes = Vec::new();
+    routes.extend_from_slice(pages::invitations::ROUTES);
+    routes.extend_from_slice(pages::letters::ROUTES);
+    routes.extend_from_slice(pages::rates::ROUTES);
+    routes
 }
 
 /// The routes without fallback or layers, for mounting beside other functions' routes.
 pub fn routes(state: AdminState) -> Router {
-    Router::new().with_state(state)
+    Router::new()
+        .merge(pages::invitations::routes())
+        .merge(pages::letters::routes())
+        .merge(pages::rates::routes())
+        .with_state(state)
 }
 
 /// The whole function as deployed: routes and common layers.

@@ -10,7 +10,12 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The area files, compiled in. An area is added here and as a file.
-const SWEDISH: &[(&str, &str)] = &[("common", include_str!("../texts/sv/common.toml"))];
+const SWEDISH: &[(&str, &str)] = &[
+    ("common", include_str!("../texts/sv/common.toml")),
+    ("invitations", include_str!("../texts/sv/invitations.toml")),
+    ("letters", include_str!("../texts/sv/letters.toml")),
+    ("rates", include_str!("../texts/sv/rates.toml")),
+];
 
 fn table() -> &'static HashMap<String, &'static str> {
     static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();

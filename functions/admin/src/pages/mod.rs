@@ -1,4 +1,7 @@
 //! The workspace's pages, by area. Each renders with [`layout::page`]; every form carries
 //! the session's CSRF token ([`layout::csrf_field`]).
 
+pub mod invitations;
 pub mod layout;
+pub mod letters;
+pub mod rates;

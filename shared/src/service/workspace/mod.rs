@@ -19,6 +19,9 @@ use crate::domain::*;
 use crate::store::{Store, StoreError};
 
 mod access;
+pub mod invitations;
+pub mod letters;
+pub mod rates;
 
 /// The workspace's services over one store.
 pub struct Workspace {
