@@ -6,13 +6,16 @@
 //! wait behind writes ([`readers`]). Deleted text is zeroed (`secure_delete`) and a sent
 //! draft is erased from the write-ahead log too ([`writer::AfterCommit::Checkpoint`]).
 
+mod audit;
+mod batches;
+mod organisations;
 mod readers;
 mod respond;
+mod rounds;
 mod schema;
 mod setup;
 #[cfg(test)]
 mod tests;
-mod workspace;
 mod writer;
 
 use std::path::Path;

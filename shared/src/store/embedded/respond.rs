@@ -131,6 +131,7 @@ impl ResponseStore for EmbeddedStore {
         let invitation = invitation.to_string();
         let round = response.round.to_string();
         let id = response.id.to_string();
+        let day = response.submitted_on.to_string();
         let body = to_json(response)?;
         // The draft deleted here must leave the write-ahead log too.
         let work = move |conn: &rusqlite::Connection| {
@@ -152,6 +153,12 @@ impl ResponseStore for EmbeddedStore {
             }
             conn.prepare_cached("INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)")?
                 .execute(params![round, id, body])?;
+            // The day is already in the response: counting by it tells nothing more.
+            conn.prepare_cached(
+                "INSERT INTO answered_per_day (round, day, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (round, day) DO UPDATE SET count = count + 1",
+            )?
+            .execute(params![round, day])?;
             conn.prepare_cached("DELETE FROM drafts WHERE invitation = ?1")?
                 .execute([&invitation])?;
             Ok(SubmitOutcome::Stored)

@@ -43,18 +43,32 @@ CREATE TABLE IF NOT EXISTS rounds (
     period_end TEXT NOT NULL DEFAULT '2026-12-31',
     unit TEXT NOT NULL DEFAULT '',
     sent_by TEXT,
-    created_at INTEGER NOT NULL DEFAULT 0
+    created_at INTEGER NOT NULL DEFAULT 0,
+    issued INTEGER NOT NULL DEFAULT 0,
+    next_number INTEGER NOT NULL DEFAULT 1
 );
+CREATE INDEX IF NOT EXISTS rounds_by_municipality ON rounds (municipality, created_at);
+CREATE INDEX IF NOT EXISTS rounds_by_sender ON rounds (sent_by, created_at) WHERE sent_by IS NOT NULL;
 CREATE TABLE IF NOT EXISTS invitations (
     id TEXT PRIMARY KEY,
     round TEXT NOT NULL REFERENCES rounds (id),
     status TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    number INTEGER NOT NULL DEFAULT 0,
+    reminders INTEGER NOT NULL DEFAULT 0,
+    batch TEXT
 );
+CREATE INDEX IF NOT EXISTS invitations_by_number ON invitations (round, number);
+CREATE INDEX IF NOT EXISTS invitations_by_batch ON invitations (batch) WHERE batch IS NOT NULL;
 CREATE TABLE IF NOT EXISTS credentials (
     hash TEXT PRIMARY KEY,
-    invitation TEXT NOT NULL REFERENCES invitations (id)
+    invitation TEXT NOT NULL REFERENCES invitations (id),
+    batch TEXT
 );
+-- A reissue revokes one batch's credentials of an invitation; deleting a batch, all of its.
+CREATE INDEX IF NOT EXISTS credentials_by_batch ON credentials (batch, invitation)
+    WHERE batch IS NOT NULL;
+CREATE INDEX IF NOT EXISTS credentials_by_invitation ON credentials (invitation);
 CREATE TABLE IF NOT EXISTS drafts (
     invitation TEXT PRIMARY KEY REFERENCES invitations (id),
     answers TEXT NOT NULL,
@@ -74,12 +88,58 @@ CREATE TABLE IF NOT EXISTS failed_lookups (
     count INTEGER NOT NULL,
     PRIMARY KEY (client, minute)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answered_per_day (
+    round TEXT NOT NULL REFERENCES rounds (id),
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (round, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS organisations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    network TEXT
+);
+CREATE TABLE IF NOT EXISTS access_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    organisation TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS access_keys_by_organisation ON access_keys (organisation, created_at);
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    round TEXT NOT NULL REFERENCES rounds (id),
+    kind TEXT NOT NULL,
+    numbers TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    code_attempts TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_by_round ON batches (round, created_at);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    organisation TEXT NOT NULL,
+    key_label TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    refused TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_organisation ON audit (organisation, at, seq);
+-- The trail is append-only: not even a bug in this program can change or remove a line.
+CREATE TRIGGER IF NOT EXISTS audit_is_never_updated BEFORE UPDATE ON audit
+BEGIN SELECT RAISE (ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_is_never_deleted BEFORE DELETE ON audit
+BEGIN SELECT RAISE (ABORT, 'the audit trail is append-only'); END;
 ";
 
 /// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
 /// counts those already applied. A new database gets the current schema from [`SCHEMA`]
 /// and skips them all.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: a municipality's contact and privacy notice.
     "ALTER TABLE municipalities ADD COLUMN contact TEXT NOT NULL DEFAULT '{\"sv\":\"\"}';
      ALTER TABLE municipalities ADD COLUMN privacy_notice TEXT NOT NULL DEFAULT '{\"sv\":\"\"}';",
@@ -103,6 +163,26 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE rounds ADD COLUMN unit TEXT NOT NULL DEFAULT '';
      ALTER TABLE rounds ADD COLUMN sent_by TEXT;
      ALTER TABLE rounds ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;",
+    // 4: the workspace. Invitations get their running number, reminder count and batch,
+    // credentials their batch; rounds count what they issued and the next free number;
+    // answers are counted per day (from the responses already stored). The workspace's
+    // new tables come from SCHEMA.
+    "ALTER TABLE invitations ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE invitations ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE invitations ADD COLUMN batch TEXT;
+     ALTER TABLE credentials ADD COLUMN batch TEXT;
+     ALTER TABLE rounds ADD COLUMN issued INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE rounds ADD COLUMN next_number INTEGER NOT NULL DEFAULT 1;
+     UPDATE rounds SET issued = (SELECT COUNT(*) FROM invitations WHERE invitations.round = rounds.id);
+     CREATE TABLE answered_per_day (
+         round TEXT NOT NULL REFERENCES rounds (id),
+         day TEXT NOT NULL,
+         count INTEGER NOT NULL,
+         PRIMARY KEY (round, day)
+     ) WITHOUT ROWID;
+     INSERT INTO answered_per_day (round, day, count)
+         SELECT round, json_extract(body, '$.submitted_on'), COUNT(*) FROM responses
+         GROUP BY 1, 2;",
 ];
 
 /// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older

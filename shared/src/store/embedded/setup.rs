@@ -154,6 +154,7 @@ impl SetupStore for EmbeddedStore {
             InvitationStatus::Answered => "answered",
         };
         let expires_at = new.invitation.expires_at.unix_timestamp();
+        let number = new.number;
         let hashes = [
             new.link_hash.as_str().to_owned(),
             new.code_hash.as_str().to_owned(),
@@ -168,14 +169,20 @@ impl SetupStore for EmbeddedStore {
             }
             let inserted = conn
                 .prepare_cached(
-                    "INSERT INTO invitations (id, round, status, expires_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO invitations (id, round, status, expires_at, number)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
                 )?
-                .execute(params![id, round, status, expires_at])?;
+                .execute(params![id, round, status, expires_at, number])?;
             if inserted == 0 {
                 // The same invitation twice: its credentials are taken by itself.
                 return Err(StoreError::DuplicateCredential);
             }
+            // Counted as issued; a number given here is never reserved again.
+            conn.prepare_cached(
+                "UPDATE rounds SET issued = issued + 1, next_number = max(next_number, ?2 + 1)
+                 WHERE id = ?1",
+            )?
+            .execute(params![round, number])?;
             for hash in &hashes {
                 let inserted = conn
                     .prepare_cached(

@@ -13,7 +13,7 @@ use super::writer::AfterCommit;
 use super::*;
 use crate::domain::questionnaire::Slug;
 use crate::domain::*;
-use crate::store::{ResponseStore, SetupStore};
+use crate::store::{ResponseStore, RoundAdminStore, SetupStore};
 
 fn open(dir: &tempfile::TempDir) -> EmbeddedStore {
     EmbeddedStore::open(&dir.path().join("svar.sqlite3")).unwrap()
@@ -181,6 +181,11 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
             [round.id.to_string()],
         )
         .unwrap();
+        old.execute(
+            "INSERT INTO invitations VALUES (?1, ?2, 'answered', 0)",
+            [InvitationId::random().to_string(), round.id.to_string()],
+        )
+        .unwrap();
         for response in &responses {
             old.execute(
                 "INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)",
@@ -195,8 +200,25 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
     }
 
     let store = EmbeddedStore::open(&path).unwrap();
-    assert_eq!(store.round(&round.id).await.unwrap(), Some(round.clone()));
+    // Rounds made before migration 3 are open patient rounds of 2026, made at time 0.
+    let migrated = Round {
+        period: Period::new(
+            time::macros::date!(2026 - 01 - 01),
+            time::macros::date!(2026 - 12 - 31),
+        )
+        .unwrap(),
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+        ..round.clone()
+    };
+    assert_eq!(store.round(&round.id).await.unwrap(), Some(migrated));
     assert_eq!(store.count_responses(&round.id).await.unwrap(), 3);
+    // Migration 4 counted the invitation made before as issued, and the answers per day.
+    let counts = store.round_counts(&round.id).await.unwrap();
+    assert_eq!((counts.issued, counts.answered), (1, 3));
+    assert_eq!(
+        store.answered_per_day(&round.id).await.unwrap(),
+        vec![(time::macros::date!(2026 - 03 - 01), 3)]
+    );
     let page = store.responses_page(&round.id, None, 10).await.unwrap();
     let mut expected = responses.clone();
     expected.sort_by_key(|response| response.id.to_string());
@@ -214,10 +236,36 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
         })
         .unwrap();
     assert!(definition.contains("WITHOUT ROWID"), "{definition}");
-    assert_eq!(version, 2);
+    assert_eq!(version, schema::MIGRATIONS.len() as i64);
 
     // And the migrated file opens again as it is.
     drop(store);
     let store = EmbeddedStore::open(&path).unwrap();
     assert_eq!(store.count_responses(&round.id).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn the_audit_trail_refuses_any_change_or_removal_of_a_line() {
+    use crate::store::AuditStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let entry = AuditEntry {
+        organisation: Slug::parse("kungalv").unwrap(),
+        key_label: "Anna".into(),
+        action: AuditAction::SignIn,
+        object: String::new(),
+        at: time::OffsetDateTime::UNIX_EPOCH,
+        result: AuditResult::Done,
+    };
+    store.append_audit(&entry).await.unwrap();
+    for sql in ["UPDATE audit SET object = 'ändrad'", "DELETE FROM audit"] {
+        let result = store.write(move |conn| Ok(conn.execute(sql, [])?)).await;
+        assert!(result.is_err(), "{sql} was allowed");
+    }
+    let page = store
+        .audit_trail(&entry.organisation, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.entries, vec![entry]);
 }
