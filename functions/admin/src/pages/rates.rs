@@ -70,7 +70,7 @@ pub fn nice_ceiling(max: u64) -> u64 {
 
 /// The scale's marked values: 0, the middle (when whole) and the top.
 pub fn ticks(top: u64) -> Vec<u64> {
-    if top >= 2 && top % 2 == 0 {
+    if top >= 2 && top.is_multiple_of(2) {
         vec![0, top / 2, top]
     } else {
         vec![0, top]
