@@ -41,6 +41,15 @@ pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("missing or invalid {what}"))
 }
 
+/// A string attribute, or "" when there is none: for keys built here, which always have
+/// both of theirs.
+pub(super) fn text_of(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => value.clone(),
+        _ => String::new(),
+    }
+}
+
 pub(super) fn text<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Ok(value),
@@ -76,6 +85,13 @@ pub(super) fn named<T>(item: &Item, name: &str, parse: fn(&str) -> Option<T>) ->
 
 pub(super) fn slug(item: &Item, name: &str) -> StoreResult<Slug> {
     Slug::parse(text(item, name)?).map_err(|_| corrupt(name))
+}
+
+/// A slug attribute that may be absent.
+pub(super) fn optional_slug(item: &Item, name: &str) -> StoreResult<Option<Slug>> {
+    item.contains_key(name)
+        .then(|| slug(item, name))
+        .transpose()
 }
 
 pub(super) fn timestamp(item: &Item, name: &str) -> StoreResult<OffsetDateTime> {

@@ -6,9 +6,12 @@
 //! prefix of their own, so a condition on the prefix is a condition on the kind: that is
 //! why responses are not under their round's `R#` partition.
 
-use super::items::{Item, s};
+use super::items::{Item, s, text_of};
 use crate::domain::questionnaire::QuestionnaireId;
-use crate::domain::{ClientKey, CredentialHash, InvitationId, MunicipalityId, RoundId};
+use crate::domain::{
+    AccessKeyHash, AccessKeyId, BatchId, ClientKey, CredentialHash, InvitationId, MunicipalityId,
+    OrganisationId, RoundId,
+};
 
 // ---- the responses table (point-in-time recovery on)
 /// A questionnaire version: `Q#<id>` / `V#<version>`.
@@ -19,8 +22,29 @@ pub const MUNICIPALITY_PREFIX: &str = "M#";
 pub const ROUND_PREFIX: &str = "R#";
 /// A round's responses: `RESP#<round id>` / `<response id>`.
 pub const RESPONSES_PREFIX: &str = "RESP#";
-/// One shard of a round's response counter: `COUNT#<round id>#<shard>` / `COUNT`.
+/// One shard of a round's response counter: `COUNT#<round id>#<shard>` / `COUNT`, and
+/// the same shard's responses per day of submission, `COUNT#<round id>#<shard>` /
+/// `D#<YYYY-MM-DD>`.
 pub const COUNTER_PREFIX: &str = "COUNT#";
+/// The organisations, all in one partition so that listing them is one `Query`:
+/// `ORG#all` / `<organisation id>`.
+pub const ORGANISATION_PREFIX: &str = "ORG#";
+/// An access key by the keyed hash of its secret (signing in, bearer tokens):
+/// `AK#<hash>` / `AK`.
+pub const ACCESS_KEY_HASH_PREFIX: &str = "AK#";
+/// An access key by id (a session checks its key): `KEY#<key id>` / `META`.
+pub const ACCESS_KEY_PREFIX: &str = "KEY#";
+/// An organisation's access keys, oldest to newest: `OK#<organisation id>` /
+/// `<created at, 12 digits>#<nanoseconds of the wall clock, 20 digits>#<key id>`.
+pub const ORGANISATION_KEYS_PREFIX: &str = "OK#";
+/// A municipality's rounds (its own and those sent to it), oldest to newest:
+/// `MR#<municipality id>` / `<created at, 12 digits>#<round id>`.
+pub const MUNICIPALITY_ROUNDS_PREFIX: &str = "MR#";
+/// The rounds a network sent: `NR#<network id>` / `<created at, 12 digits>#<round id>`.
+pub const NETWORK_ROUNDS_PREFIX: &str = "NR#";
+/// An organisation's audit trail, oldest to newest: `AU#<organisation id>` /
+/// `<at, 12 digits>#<nanoseconds of the wall clock, 20 digits>#<random>`.
+pub const AUDIT_PREFIX: &str = "AU#";
 
 // ---- the invitations table (no backups, time to live)
 /// An invitation (`I#<id>` / `META`) and its draft (`I#<id>` / `DRAFT`).
@@ -29,6 +53,12 @@ pub const INVITATION_PREFIX: &str = "I#";
 pub const CREDENTIAL_PREFIX: &str = "C#";
 /// Failed look-ups of one client in one minute: `G#<client key>` / `M#<minute>`.
 pub const GUESS_PREFIX: &str = "G#";
+/// A round's invitations by running number: `RI#<round id>` /
+/// `N#<number, 10 digits>#<invitation id>` (the id too, as invitations made one by one may
+/// share a number).
+pub const ROUND_INVITATIONS_PREFIX: &str = "RI#";
+/// A round's invitation batches: `RB#<round id>` / `<batch id>`.
+pub const ROUND_BATCHES_PREFIX: &str = "RB#";
 
 /// How many items a round's response counter is split over. Each submission adds 1 to
 /// one of them, picked at random, so concurrent submissions to one round rarely write the
@@ -39,6 +69,12 @@ const META: &str = "META";
 const DRAFT: &str = "DRAFT";
 const CREDENTIAL: &str = "C";
 const COUNTER: &str = "COUNT";
+const ACCESS_KEY: &str = "AK";
+const ALL: &str = "all";
+/// The sort key prefix of a counter shard's day items.
+pub(super) const DAY: &str = "D#";
+/// The sort key prefix of a round's invitation numbers.
+pub(super) const NUMBER: &str = "N#";
 
 fn key(pk: String, sk: impl Into<String>) -> Item {
     Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
@@ -93,4 +129,90 @@ pub(super) fn guess(client: &ClientKey, minute: i64) -> Item {
         format!("{GUESS_PREFIX}{}", client.as_str()),
         format!("M#{minute:012}"),
     )
+}
+
+/// The day items of counter shard `shard`: the partition and the sort key of `day`.
+pub(super) fn answered_on(round: &RoundId, shard: u8, day: time::Date) -> Item {
+    let shard_key = counter_shard(round, shard);
+    key(text_of(&shard_key, "pk"), format!("{DAY}{day}"))
+}
+
+pub(super) fn organisations_partition() -> String {
+    format!("{ORGANISATION_PREFIX}{ALL}")
+}
+
+pub(super) fn organisation(id: &OrganisationId) -> Item {
+    key(organisations_partition(), id.as_str())
+}
+
+pub(super) fn access_key_by_hash(hash: &AccessKeyHash) -> Item {
+    key(
+        format!("{ACCESS_KEY_HASH_PREFIX}{}", hash.as_str()),
+        ACCESS_KEY,
+    )
+}
+
+pub(super) fn access_key(id: &AccessKeyId) -> Item {
+    key(format!("{ACCESS_KEY_PREFIX}{id}"), META)
+}
+
+pub(super) fn organisation_keys_partition(organisation: &OrganisationId) -> String {
+    format!("{ORGANISATION_KEYS_PREFIX}{organisation}")
+}
+
+/// Sort keys start with the time, zero-padded, so a partition reads in time order;
+/// `sort_key` is the one [`organisation_key_sort_key`] made.
+pub(super) fn organisation_key(organisation: &OrganisationId, sort_key: String) -> Item {
+    key(organisation_keys_partition(organisation), sort_key)
+}
+
+/// Keys made in the same second keep the order they were made in (as far as the clocks
+/// of the writers agree).
+pub(super) fn organisation_key_sort_key(created_at: i64, written: u128, id: &AccessKeyId) -> String {
+    format!("{created_at:012}#{written:020}#{id}")
+}
+
+pub(super) fn municipality_rounds_partition(municipality: &MunicipalityId) -> String {
+    format!("{MUNICIPALITY_ROUNDS_PREFIX}{municipality}")
+}
+
+pub(super) fn network_rounds_partition(network: &OrganisationId) -> String {
+    format!("{NETWORK_ROUNDS_PREFIX}{network}")
+}
+
+/// A round's entry in a list of rounds (`partition` from one of the two functions above).
+pub(super) fn listed_round(partition: String, created_at: i64, round: &RoundId) -> Item {
+    key(partition, format!("{created_at:012}#{round}"))
+}
+
+pub(super) fn audit_partition(organisation: &OrganisationId) -> String {
+    format!("{AUDIT_PREFIX}{organisation}")
+}
+
+pub(super) fn round_invitations_partition(round: &RoundId) -> String {
+    format!("{ROUND_INVITATIONS_PREFIX}{round}")
+}
+
+/// Zero-padded so that numbers sort numerically.
+pub(super) fn number_sort_key(number: u32) -> String {
+    format!("{NUMBER}{number:010}")
+}
+
+pub(super) fn round_invitation(round: &RoundId, number: u32, invitation: &InvitationId) -> Item {
+    key(
+        round_invitations_partition(round),
+        format!("{}#{invitation}", number_sort_key(number)),
+    )
+}
+
+pub(super) fn batches_partition(round: &RoundId) -> String {
+    format!("{ROUND_BATCHES_PREFIX}{round}")
+}
+
+pub(super) fn batch(round: &RoundId, id: &BatchId) -> Item {
+    key(batches_partition(round), id.to_string())
+}
+
+pub(super) fn audit_entry(organisation: &OrganisationId, sort_key: String) -> Item {
+    key(audit_partition(organisation), sort_key)
 }

@@ -18,6 +18,7 @@ pub mod admin;
 mod items;
 pub mod keys;
 mod operations;
+mod reads;
 mod transact;
 
 use aws_sdk_dynamodb::Client;

@@ -3,9 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::task::JoinSet;
+
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use rand::Rng;
 
 use super::DynamoStore;
@@ -62,6 +64,11 @@ impl Cancelled {
             .is_some_and(|code| code.as_deref() == Some("ConditionalCheckFailed"))
     }
 
+    /// Whether any action was cancelled because its condition did not hold.
+    pub(super) fn any_condition_failed(&self) -> bool {
+        (0..self.reasons.len()).any(|index| self.condition_failed(index))
+    }
+
     pub(super) fn refused(self, what: &'static str) -> StoreError {
         StoreError::unavailable(Refused {
             what,
@@ -81,11 +88,38 @@ impl Cancelled {
     }
 }
 
+/// DynamoDB's limit of actions in one transaction.
+pub(super) const ACTIONS_PER_TRANSACTION: usize = 100;
+/// Transactions of one bulk write in flight at once: enough to hide the round trips, few
+/// enough not to crowd out other requests of the same function.
+const TRANSACTIONS_IN_FLIGHT: usize = 12;
+
+/// One transaction of a bulk write, and which of its actions put a credential, whose
+/// failed condition means the credential is already taken.
+pub(super) struct Chunk {
+    pub actions: Vec<TransactWriteItem>,
+    pub credentials: Vec<usize>,
+}
+
 /// A random pause before retrying a transaction: 10 to 20 ms at first, doubling up to
 /// 0.3 to 0.6 s (under 2 s in all), so competing writers spread out.
 fn backoff(attempt: u32) -> Duration {
     let ceiling: u64 = (10 << attempt.min(6)).min(600);
     Duration::from_millis(rand::rng().random_range(ceiling / 2..=ceiling))
+}
+
+/// An `Update` action.
+pub(super) fn update(update: Update) -> TransactWriteItem {
+    TransactWriteItem::builder().update(update).build()
+}
+
+pub(super) fn delete(table: &str, key: Item) -> StoreResult<TransactWriteItem> {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .build()
+        .map_err(StoreError::unavailable)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
 pub(super) fn put(
@@ -166,5 +200,51 @@ impl DynamoStore {
             tokio::time::sleep(pause).await;
             attempt += 1;
         }
+    }
+
+    /// Runs the transactions of a bulk write, several at once, each retried as
+    /// [`Self::transact`] retries. At the first failure no further one starts; the
+    /// running ones finish, and the failure is returned: a credential's failed condition
+    /// is [`StoreError::DuplicateCredential`], another failed condition is refused as
+    /// `what`. Transactions that finished stay written (the caller undoes them).
+    pub(super) async fn transact_chunks(
+        &self,
+        chunks: Vec<Chunk>,
+        what: &'static str,
+    ) -> StoreResult<()> {
+        let mut chunks = chunks.into_iter();
+        let mut running = JoinSet::new();
+        let mut failure = None;
+        loop {
+            while failure.is_none() && running.len() < TRANSACTIONS_IN_FLIGHT {
+                let Some(chunk) = chunks.next() else { break };
+                let store = self.clone();
+                running.spawn(async move {
+                    match store.transact(chunk.actions).await? {
+                        Ok(()) => Ok(()),
+                        Err(cancelled)
+                            if chunk
+                                .credentials
+                                .iter()
+                                .any(|&index| cancelled.condition_failed(index)) =>
+                        {
+                            Err(StoreError::DuplicateCredential)
+                        }
+                        Err(cancelled) if cancelled.any_condition_failed() => {
+                            Err(cancelled.refused(what))
+                        }
+                        Err(cancelled) => Err(cancelled.into_error()),
+                    }
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let result = joined.map_err(StoreError::unavailable).and_then(|result| result);
+            if let (Err(error), None) = (result, &failure) {
+                failure = Some(error);
+            }
+        }
+        failure.map_or(Ok(()), Err)
     }
 }

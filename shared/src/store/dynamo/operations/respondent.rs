@@ -2,7 +2,7 @@
 //! and failed look-ups.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use rand::Rng;
 use time::OffsetDateTime;
 
@@ -103,8 +103,8 @@ impl DraftStore for DynamoStore {
 #[async_trait]
 impl ResponseStore for DynamoStore {
     /// One transaction over both tables: the invitation turns `answered` and its draft
-    /// goes (invitations table) exactly when the response and one counter shard's `+1`
-    /// are written (responses table).
+    /// goes (invitations table) exactly when the response and one counter shard's `+1`,
+    /// in all and for the day, are written (responses table).
     async fn submit_response(
         &self,
         invitation: &InvitationId,
@@ -132,6 +132,20 @@ impl ResponseStore for DynamoStore {
             .expression_attribute_values(":one", n(1))
             .build()
             .map_err(StoreError::unavailable)?;
+        // The same shard's count of the day, for `answered_per_day`: a second item in the
+        // shard's partition, so it spreads like the counter does.
+        let count_day = Update::builder()
+            .table_name(&self.tables.responses)
+            .set_key(Some(keys::answered_on(
+                &response.round,
+                shard,
+                response.submitted_on,
+            )))
+            .update_expression("ADD #count :one")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(StoreError::unavailable)?;
         let delete_draft = Delete::builder()
             .table_name(&self.tables.invitations)
             .set_key(Some(keys::draft(invitation)))
@@ -146,6 +160,7 @@ impl ResponseStore for DynamoStore {
             put(&self.tables.responses, response_item, Some(NEW_ITEM))?,
             TransactWriteItem::builder().update(count).build(),
             TransactWriteItem::builder().delete(delete_draft).build(),
+            TransactWriteItem::builder().update(count_day).build(),
         ];
         match self.transact(actions).await? {
             Ok(()) => Ok(SubmitOutcome::Stored),
@@ -162,45 +177,12 @@ impl ResponseStore for DynamoStore {
     /// [`COUNTER_SHARDS`] keys (repeated for any DynamoDB leaves unprocessed). Exact, as
     /// every shard's `+1` is part of its submission's transaction.
     async fn count_responses(&self, round: &RoundId) -> StoreResult<u64> {
-        let table = &self.tables.responses;
         let keys = (0..COUNTER_SHARDS)
             .map(|shard| keys::counter_shard(round, shard))
             .collect();
-        let mut wanted = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .map_err(StoreError::unavailable)?,
-        );
         let mut total: u64 = 0;
-        let mut attempt: u32 = 0;
-        while let Some(request) = wanted.take() {
-            if attempt > 0 {
-                // Unprocessed keys mean DynamoDB was busy: a short pause before asking again.
-                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(5))).await;
-            }
-            attempt += 1;
-            let mut output = self
-                .client
-                .batch_get_item()
-                .request_items(table, request)
-                .send()
-                .await
-                .map_err(StoreError::unavailable)?;
-            for shard in output
-                .responses
-                .unwrap_or_default()
-                .remove(table)
-                .unwrap_or_default()
-            {
-                total += number::<u64>(&shard, COUNT)?;
-            }
-            wanted = output
-                .unprocessed_keys
-                .as_mut()
-                .and_then(|unprocessed| unprocessed.remove(table))
-                .filter(|rest| !rest.keys().is_empty());
+        for shard in self.get_many(&self.tables.responses, keys).await? {
+            total += number::<u64>(&shard, COUNT)?;
         }
         Ok(total)
     }

@@ -3,16 +3,18 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
-use super::{COUNT, INVITATION_KEPT_AFTER_EXPIRY_SECONDS};
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+
+use super::{BATCHES, COUNT, INVITATION_KEPT_AFTER_EXPIRY_SECONDS, ISSUED};
 use crate::domain::questionnaire::{Questionnaire, QuestionnaireId};
 use crate::domain::*;
 use crate::store::dynamo::DynamoStore;
 use crate::store::dynamo::items::{
-    TTL_ATTRIBUTE, corrupt, date, from_json, invitation_status, item, n, named, number, s, slug,
-    text, time_at, to_json,
+    Item, TTL_ATTRIBUTE, corrupt, date, from_json, invitation_status, item, n, named, number,
+    optional_slug, s, slug, text, time_at, to_json,
 };
 use crate::store::dynamo::keys::{self, COUNTER_SHARDS};
-use crate::store::dynamo::transact::{EXISTING_ITEM, NEW_ITEM, condition_check, put};
+use crate::store::dynamo::transact::{EXISTING_ITEM, NEW_ITEM, condition_check, put, update};
 use crate::store::*;
 
 #[async_trait]
@@ -89,8 +91,9 @@ impl SetupStore for DynamoStore {
         Ok(())
     }
 
-    /// The round and its [`COUNTER_SHARDS`] counter shards (each at 0) in one transaction,
-    /// so a round never exists without its counter.
+    /// The round, its [`COUNTER_SHARDS`] counter shards (each at 0) and its entries in the
+    /// lists of its municipality's rounds and (if a network sent it) the network's, in one
+    /// transaction, so a round never exists without its counter or unlisted.
     async fn create_round(&self, round: &Round) -> StoreResult<()> {
         let table = &self.tables.responses;
         let round_item = item(
@@ -129,6 +132,17 @@ impl SetupStore for DynamoStore {
             let shard_item = item(keys::counter_shard(&round.id, shard), [(COUNT, n(0))]);
             actions.push(put(table, shard_item, Some(NEW_ITEM))?);
         }
+        // The lists the workspace reads a municipality's and a network's rounds from.
+        let created_at = round.created_at.unix_timestamp();
+        let lists = std::iter::once(keys::municipality_rounds_partition(&round.municipality))
+            .chain(round.sent_by.as_ref().map(keys::network_rounds_partition));
+        for list in lists {
+            let listed = item(
+                keys::listed_round(list, created_at, &round.id),
+                [("round", s(round.id.to_string()))],
+            );
+            actions.push(put(table, listed, None)?);
+        }
         match self.transact(actions).await? {
             Ok(()) => Ok(()),
             Err(cancelled) if cancelled.condition_failed(1) => Ok(()),
@@ -156,85 +170,136 @@ impl SetupStore for DynamoStore {
     async fn round(&self, id: &RoundId) -> StoreResult<Option<Round>> {
         self.get(&self.tables.responses, keys::round(id))
             .await?
-            .map(|stored| {
-                Ok(Round {
-                    id: id.clone(),
-                    municipality: slug(&stored, "municipality")?,
-                    name: text(&stored, "name")?.to_owned(),
-                    questionnaire: QuestionnaireRef {
-                        id: slug(&stored, "questionnaire_id")?,
-                        version: number(&stored, "questionnaire_version")?,
-                    },
-                    kind: named(&stored, "kind", RoundKind::parse)?,
-                    status: named(&stored, "status", RoundStatus::parse)?,
-                    period: Period::new(
-                        date(&stored, "period_start")?,
-                        date(&stored, "period_end")?,
-                    )
-                    .ok_or_else(|| corrupt("period"))?,
-                    unit: text(&stored, "unit")?.to_owned(),
-                    sent_by: stored
-                        .contains_key("sent_by")
-                        .then(|| slug(&stored, "sent_by"))
-                        .transpose()?,
-                    created_at: time_at(&stored, "created_at")?,
-                })
-            })
+            .map(|stored| read_round(&stored))
             .transpose()
     }
 
     async fn create_invitation(&self, new: &NewInvitation) -> StoreResult<()> {
-        let invitation = &new.invitation;
         // The round's data is copied into the invitation so that opening a link is two
-        // key lookups. Rounds are never changed or deleted, so the copy cannot go stale
-        // and the round need not be checked again in the transaction.
-        let Some(round) = self.round(&invitation.round).await? else {
+        // key lookups. A round's municipality and questionnaire never change and rounds
+        // are never deleted, so the copy cannot go stale and the round need not be
+        // checked again in the transaction.
+        let Some(round) = self.round(&new.invitation.round).await? else {
             return Err(StoreError::UnknownRound);
         };
+        let new = &with_round_data(new, &round);
+        let invitation = &new.invitation;
         if new.link_hash == new.code_hash {
             // One transaction may not write an item twice; this is a duplicate anyway.
             return Err(StoreError::DuplicateCredential);
         }
         let table = &self.tables.invitations;
-        let delete_after = n(invitation
-            .expires_at
-            .unix_timestamp()
-            .saturating_add(INVITATION_KEPT_AFTER_EXPIRY_SECONDS));
-        let invitation_item = item(
-            keys::invitation(&invitation.id),
+        let invitation_item = invitation_item(new, AttributeValue::M(Default::default()));
+        let delete_after = n(delete_after(invitation.expires_at));
+        let credential = |hash| credential_item(hash, &invitation.id, &delete_after);
+        let listed = item(
+            keys::round_invitation(&invitation.round, new.number, &invitation.id),
             [
-                ("round", s(round.id.to_string())),
-                ("municipality", s(round.municipality.as_str())),
-                ("questionnaire_id", s(round.questionnaire.id.as_str())),
-                ("questionnaire_version", n(round.questionnaire.version)),
-                ("status", s(invitation_status(invitation.status))),
-                ("expires_at", n(invitation.expires_at.unix_timestamp())),
+                ("invitation", s(invitation.id.to_string())),
                 (TTL_ATTRIBUTE, delete_after.clone()),
             ],
         );
-        let credential = |hash: &CredentialHash| {
-            item(
-                keys::credential(hash),
-                [
-                    ("invitation", s(invitation.id.to_string())),
-                    (TTL_ATTRIBUTE, delete_after.clone()),
-                ],
-            )
-        };
+        let count_issued = Update::builder()
+            .table_name(&self.tables.responses)
+            .set_key(Some(keys::round(&invitation.round)))
+            .update_expression("ADD #issued :one")
+            .condition_expression(EXISTING_ITEM)
+            .expression_attribute_names("#issued", ISSUED)
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(StoreError::unavailable)?;
         let actions = vec![
             put(table, invitation_item, Some(NEW_ITEM))?,
             put(table, credential(&new.link_hash), Some(NEW_ITEM))?,
             put(table, credential(&new.code_hash), Some(NEW_ITEM))?,
+            put(table, listed, None)?,
+            update(count_issued),
         ];
         match self.transact(actions).await? {
-            Ok(()) => Ok(()),
-            Err(cancelled) if cancelled.condition_failed(1) || cancelled.condition_failed(2) => {
-                Err(StoreError::DuplicateCredential)
+            Ok(()) => {}
+            // The same invitation twice: its credentials are taken by itself.
+            Err(cancelled) if (0..3).any(|index| cancelled.condition_failed(index)) => {
+                return Err(StoreError::DuplicateCredential);
             }
-            Err(cancelled) if cancelled.condition_failed(0) => {
-                Err(cancelled.refused("an invitation with this id already exists"))
-            }
-            Err(cancelled) => Err(cancelled.into_error()),
+            Err(cancelled) if cancelled.condition_failed(4) => return Err(StoreError::UnknownRound),
+            Err(cancelled) => return Err(cancelled.into_error()),
         }
+        // A number given here is never reserved again.
+        self.reserved_at_least(&invitation.round, new.number).await
     }
+}
+
+/// A round item as a [`Round`] (its id from its key).
+pub(super) fn read_round(stored: &Item) -> StoreResult<Round> {
+    let id = text(stored, "pk")?
+        .strip_prefix(keys::ROUND_PREFIX)
+        .and_then(RoundId::parse)
+        .ok_or_else(|| corrupt("round id"))?;
+    Ok(Round {
+        id,
+        municipality: slug(stored, "municipality")?,
+        name: text(stored, "name")?.to_owned(),
+        questionnaire: QuestionnaireRef {
+            id: slug(stored, "questionnaire_id")?,
+            version: number(stored, "questionnaire_version")?,
+        },
+        kind: named(stored, "kind", RoundKind::parse)?,
+        status: named(stored, "status", RoundStatus::parse)?,
+        period: Period::new(date(stored, "period_start")?, date(stored, "period_end")?)
+            .ok_or_else(|| corrupt("period"))?,
+        unit: text(stored, "unit")?.to_owned(),
+        sent_by: optional_slug(stored, "sent_by")?,
+        created_at: time_at(stored, "created_at")?,
+    })
+}
+
+/// `new` with its round's municipality and questionnaire, as stored.
+pub(super) fn with_round_data(new: &NewInvitation, round: &Round) -> NewInvitation {
+    let mut new = new.clone();
+    new.invitation.municipality = round.municipality.clone();
+    new.invitation.questionnaire = round.questionnaire.clone();
+    new
+}
+
+/// An invitation's item: its round's data (copied, so opening a link is two key lookups),
+/// its status, expiry and running number, and `batches`, the credentials each batch gave
+/// it (see [`BATCHES`]). Kept [`INVITATION_KEPT_AFTER_EXPIRY_SECONDS`] past its expiry.
+pub(super) fn invitation_item(new: &NewInvitation, batches: AttributeValue) -> Item {
+    let invitation = &new.invitation;
+    item(
+        keys::invitation(&invitation.id),
+        [
+            ("round", s(invitation.round.to_string())),
+            ("municipality", s(invitation.municipality.as_str())),
+            ("questionnaire_id", s(invitation.questionnaire.id.as_str())),
+            ("questionnaire_version", n(invitation.questionnaire.version)),
+            ("status", s(invitation_status(invitation.status))),
+            ("expires_at", n(invitation.expires_at.unix_timestamp())),
+            (TTL_ATTRIBUTE, n(delete_after(invitation.expires_at))),
+            ("number", n(new.number)),
+            (BATCHES, batches),
+        ],
+    )
+}
+
+/// When time to live may delete an invitation (and its credentials and index item).
+pub(super) fn delete_after(expires_at: time::OffsetDateTime) -> i64 {
+    expires_at
+        .unix_timestamp()
+        .saturating_add(INVITATION_KEPT_AFTER_EXPIRY_SECONDS)
+}
+
+/// A credential's item: the invitation it opens, and its invitation's time to live.
+pub(super) fn credential_item(
+    hash: &CredentialHash,
+    invitation: &InvitationId,
+    delete_after: &AttributeValue,
+) -> Item {
+    item(
+        keys::credential(hash),
+        [
+            ("invitation", s(invitation.to_string())),
+            (TTL_ATTRIBUTE, delete_after.clone()),
+        ],
+    )
 }
