@@ -222,7 +222,7 @@ pub fn letters_document(letters: &Letters) -> Markup {
                                         viewBox={ "0 0 " (qr.size) " " (qr.size) } shape-rendering="crispEdges" {
                                         title #(id) { (t("letters.qr_alt")) }
                                         rect width=(qr.size) height=(qr.size) fill="#fff" {}
-                                        path d=(qr.path) fill="#000" {}
+                                        path d=(qr.path) fill="none" stroke="#000" stroke-width="1" {}
                                     }
                                 }
                                 div {

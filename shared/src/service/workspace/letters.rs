@@ -119,7 +119,9 @@ impl Workspace {
 }
 
 /// A QR code as SVG: `size` modules square (quiet zone included) and the dark modules as
-/// one path in module units, to be drawn in a `viewBox` of `0 0 size size`.
+/// one path in module units, to be drawn in a `viewBox` of `0 0 size size` with a stroke
+/// one module wide (`stroke-width="1"`, no fill): about 2 KB for a link, where a
+/// rectangle per module or per run would be 4 to 10 KB.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrSvg {
     pub size: usize,
@@ -137,24 +139,26 @@ pub fn qr_svg(data: &str) -> Option<QrSvg> {
     let colors = code.to_colors();
     let mut path = String::with_capacity(width * width / 2);
     for (y, row) in colors.chunks(width).enumerate() {
+        // Where the pen is on this row (`None` before the row's first run).
+        let mut pen: Option<usize> = None;
         let mut x = 0;
         while x < width {
-            if row[x] == Color::Dark {
-                let start = x;
-                while x < width && row[x] == Color::Dark {
-                    x += 1;
-                }
-                // One horizontal run as a 1-module-high rectangle.
-                path.push_str(&format!(
-                    "M{} {}h{}v1h-{}z",
-                    start + QUIET_ZONE,
-                    y + QUIET_ZONE,
-                    x - start,
-                    x - start
-                ));
-            } else {
+            if row[x] != Color::Dark {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < width && row[x] == Color::Dark {
                 x += 1;
             }
+            // Each run of dark modules is a line along the middle of its row, drawn with
+            // a stroke one module wide; within a row the pen moves relative.
+            match pen {
+                None => path.push_str(&format!("M{} {}.5", start + QUIET_ZONE, y + QUIET_ZONE)),
+                Some(end) => path.push_str(&format!("m{} 0", start - end)),
+            }
+            path.push_str(&format!("h{}", x - start));
+            pen = Some(x);
         }
     }
     Some(QrSvg {
@@ -196,11 +200,60 @@ mod tests {
         let link = "https://svar.example.se/s/0123456789abcdefghjkmnpqrstvwx";
         let qr = qr_svg(link).expect("a link fits");
         assert_eq!(qr.size, 33 + 2 * QUIET_ZONE, "version 4 at level M");
-        assert!(
-            qr.path
-                .starts_with(&format!("M{QUIET_ZONE} {QUIET_ZONE}h7v1h-7z"))
-        );
-        assert!(qr.path.len() < 6_000, "{} bytes", qr.path.len());
+        // The top left finder pattern starts every code: 7 dark modules on the first row.
+        let first_row = format!("M{QUIET_ZONE} {QUIET_ZONE}.5h7m");
+        assert!(qr.path.starts_with(&first_row), "{}", qr.path);
+        assert!(qr.path.len() < 3_000, "{} bytes", qr.path.len());
         assert_ne!(qr_svg(&link.replace('0', "1")), Some(qr));
+    }
+
+    /// Draws the path back into modules: exactly the code's dark modules, nothing else.
+    #[test]
+    fn the_path_draws_exactly_the_codes_dark_modules() {
+        let link = "https://svar.example.se/s/zyxwvtsrqpnmkjhgfedcba9876543210";
+        let qr = qr_svg(link).expect("a link fits");
+        let code = QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M).expect("fits");
+        let mut drawn = vec![false; qr.size * qr.size];
+        let (mut x, mut y) = (0usize, 0usize);
+        let mut rest = qr.path.as_str();
+        while !rest.is_empty() {
+            let command = rest.as_bytes()[0];
+            let end = rest[1..]
+                .find(['M', 'm', 'h'])
+                .map_or(rest.len(), |i| i + 1);
+            let args: Vec<&str> = rest[1..end].split(' ').collect();
+            match command {
+                b'M' => {
+                    x = args[0].parse().expect("x");
+                    y = args[1].trim_end_matches(".5").parse().expect("y");
+                }
+                b'm' => x += args[0].parse::<usize>().expect("dx"),
+                b'h' => {
+                    let run: usize = args[0].parse().expect("run");
+                    for module in x..x + run {
+                        drawn[y * qr.size + module] = true;
+                    }
+                    x += run;
+                }
+                other => panic!("unexpected command {}", other as char),
+            }
+            rest = &rest[end..];
+        }
+        let width = code.width();
+        for (i, color) in code.to_colors().into_iter().enumerate() {
+            let (cx, cy) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
+            assert_eq!(
+                drawn[cy * qr.size + cx],
+                color == Color::Dark,
+                "module {cx},{cy}"
+            );
+        }
+        assert_eq!(
+            drawn.iter().filter(|d| **d).count(),
+            code.to_colors()
+                .iter()
+                .filter(|c| **c == Color::Dark)
+                .count()
+        );
     }
 }

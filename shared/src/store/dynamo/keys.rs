@@ -168,7 +168,11 @@ pub(super) fn organisation_key(organisation: &OrganisationId, sort_key: String) 
 
 /// Keys made in the same second keep the order they were made in (as far as the clocks
 /// of the writers agree).
-pub(super) fn organisation_key_sort_key(created_at: i64, written: u128, id: &AccessKeyId) -> String {
+pub(super) fn organisation_key_sort_key(
+    created_at: i64,
+    written: u128,
+    id: &AccessKeyId,
+) -> String {
     format!("{created_at:012}#{written:020}#{id}")
 }
 

@@ -240,7 +240,9 @@ impl DynamoStore {
             let Some(joined) = running.join_next().await else {
                 break;
             };
-            let result = joined.map_err(StoreError::unavailable).and_then(|result| result);
+            let result = joined
+                .map_err(StoreError::unavailable)
+                .and_then(|result| result);
             if let (Err(error), None) = (result, &failure) {
                 failure = Some(error);
             }

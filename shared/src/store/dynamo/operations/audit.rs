@@ -1,7 +1,6 @@
 //! The audit trail: one partition per organisation in the responses table (backed up),
 //! items only ever added.
 
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use rand::Rng;
@@ -30,10 +29,7 @@ impl AuditStore for DynamoStore {
         loop {
             let nanos = wall_clock_nanos();
             let suffix: u32 = rand::rng().random();
-            let sort_key = format!(
-                "{:012}#{nanos:020}#{suffix:08x}",
-                entry.at.unix_timestamp()
-            );
+            let sort_key = format!("{:012}#{nanos:020}#{suffix:08x}", entry.at.unix_timestamp());
             let stored = item(
                 keys::audit_entry(&entry.organisation, sort_key),
                 [("entry", s(body.clone()))],

@@ -11,12 +11,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BATCHES, wall_clock_nanos};
 use crate::domain::*;
+use crate::store::StoreResult;
 use crate::store::StoredBatch;
 use crate::store::dynamo::items::{
     Item, TTL_ATTRIBUTE, corrupt, from_json, item, n, named, s, text, time_at, to_json,
 };
 use crate::store::dynamo::keys;
-use crate::store::StoreResult;
 
 /// Most running numbers a stored record may expand to: more is damage, not data.
 const MOST_NUMBERS: u64 = 10_000_000;

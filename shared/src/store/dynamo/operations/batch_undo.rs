@@ -141,7 +141,10 @@ fn undo(
         let number: u32 = number(stored, "number")?;
         actions.push(delete(table, invitation_key)?);
         actions.push(delete(table, keys::draft(&id))?);
-        actions.push(delete(table, keys::round_invitation(&record.round, number, &id))?);
+        actions.push(delete(
+            table,
+            keys::round_invitation(&record.round, number, &id),
+        )?);
         // A new invitation has only this batch's credentials; any other's go with it.
         for hash in all_credentials(stored) {
             actions.push(delete(table, keys::credential(&hash))?);
@@ -170,4 +173,3 @@ fn undo(
     }
     Ok(actions)
 }
-

@@ -115,7 +115,9 @@ impl InvitationAdminStore for DynamoStore {
         ];
         match self.transact(actions).await? {
             Ok(()) => {}
-            Err(cancelled) if cancelled.condition_failed(1) => return Err(StoreError::UnknownRound),
+            Err(cancelled) if cancelled.condition_failed(1) => {
+                return Err(StoreError::UnknownRound);
+            }
             Err(cancelled) => return Err(batch_taken(cancelled)),
         }
         if let Some(highest) = invitations.iter().map(|new| new.number).max() {
@@ -197,7 +199,10 @@ impl InvitationAdminStore for DynamoStore {
             .filter_map(|stored| number::<i64>(stored, TTL_ATTRIBUTE).ok())
             .max();
         let record = batch_record(batch, kept_until)?;
-        if let Err(cancelled) = self.transact(vec![put(table, record, Some(NEW_ITEM))?]).await? {
+        if let Err(cancelled) = self
+            .transact(vec![put(table, record, Some(NEW_ITEM))?])
+            .await?
+        {
             return Err(batch_taken(cancelled));
         }
 
@@ -242,7 +247,10 @@ impl InvitationAdminStore for DynamoStore {
             chunks.push(chunk);
         }
         let written = self
-            .transact_chunks(chunks, "credentials for an invitation not in the batch's round")
+            .transact_chunks(
+                chunks,
+                "credentials for an invitation not in the batch's round",
+            )
             .await;
         self.undone_on_failure(&batch.round, &batch.id, written)
             .await?;
@@ -390,17 +398,20 @@ impl DynamoStore {
         &self,
         ids: impl Iterator<Item = &InvitationId>,
     ) -> StoreResult<HashMap<InvitationId, Item>> {
-        self.get_many(&self.tables.invitations, ids.map(keys::invitation).collect())
-            .await?
-            .into_iter()
-            .map(|stored| {
-                let id = text(&stored, "pk")?
-                    .strip_prefix(keys::INVITATION_PREFIX)
-                    .and_then(InvitationId::parse)
-                    .ok_or_else(|| corrupt("invitation id"))?;
-                Ok((id, stored))
-            })
-            .collect()
+        self.get_many(
+            &self.tables.invitations,
+            ids.map(keys::invitation).collect(),
+        )
+        .await?
+        .into_iter()
+        .map(|stored| {
+            let id = text(&stored, "pk")?
+                .strip_prefix(keys::INVITATION_PREFIX)
+                .and_then(InvitationId::parse)
+                .ok_or_else(|| corrupt("invitation id"))?;
+            Ok((id, stored))
+        })
+        .collect()
     }
 
     /// `written`, or, when it failed, the same error after undoing the batch (a failure

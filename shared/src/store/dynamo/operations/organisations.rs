@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::Update;
 use time::OffsetDateTime;
 
+use super::wall_clock_nanos;
 use crate::domain::*;
 use crate::store::dynamo::DynamoStore;
 use crate::store::dynamo::items::{
     Item, corrupt, item, n, named, optional_slug, s, slug, text, time_at,
 };
 use crate::store::dynamo::keys;
-use super::wall_clock_nanos;
 use crate::store::dynamo::reads::{PartitionQuery, SortKeys};
 use crate::store::dynamo::transact::{NEW_ITEM, put, update};
 use crate::store::*;
@@ -98,7 +98,10 @@ impl AccessKeyStore for DynamoStore {
                     (LISTED, s(listed.clone())),
                 ]
                 .into_iter()
-                .chain(key.revoked_at.map(|at| (REVOKED_AT, n(at.unix_timestamp())))),
+                .chain(
+                    key.revoked_at
+                        .map(|at| (REVOKED_AT, n(at.unix_timestamp()))),
+                ),
             )
         };
         let actions = vec![

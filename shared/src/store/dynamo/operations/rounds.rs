@@ -103,7 +103,10 @@ impl RoundAdminStore for DynamoStore {
                 *per_day.entry(day).or_default() += number::<u64>(&stored, COUNT)?;
             }
         }
-        Ok(per_day.into_iter().filter(|(_, count)| *count > 0).collect())
+        Ok(per_day
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .collect())
     }
 }
 

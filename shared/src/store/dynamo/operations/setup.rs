@@ -221,7 +221,9 @@ impl SetupStore for DynamoStore {
             Err(cancelled) if (0..3).any(|index| cancelled.condition_failed(index)) => {
                 return Err(StoreError::DuplicateCredential);
             }
-            Err(cancelled) if cancelled.condition_failed(4) => return Err(StoreError::UnknownRound),
+            Err(cancelled) if cancelled.condition_failed(4) => {
+                return Err(StoreError::UnknownRound);
+            }
             Err(cancelled) => return Err(cancelled.into_error()),
         }
         // A number given here is never reserved again.
