@@ -13,3 +13,6 @@ mod helpers;
 mod keys;
 mod rounds;
 mod signin;
+mod inv_app;
+mod invitations;
+mod rates;

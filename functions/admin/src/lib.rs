@@ -38,6 +38,9 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
         pages::keys::ROUTES,
         pages::rounds::ROUTES,
         pages::audit::ROUTES,
+        pages::invitations::ROUTES,
+        pages::letters::ROUTES,
+        pages::rates::ROUTES,
         api::ROUTES,
     ]
     .concat()
@@ -51,6 +54,9 @@ pub fn routes(state: AdminState) -> Router {
         .merge(pages::keys::routes())
         .merge(pages::rounds::routes())
         .merge(pages::audit::routes())
+        .merge(pages::invitations::routes())
+        .merge(pages::letters::routes())
+        .merge(pages::rates::routes())
         .merge(api::routes())
         .with_state(state)
 }

@@ -7,3 +7,6 @@ pub mod keys;
 pub mod layout;
 pub mod rounds;
 pub mod signin;
+pub mod invitations;
+pub mod letters;
+pub mod rates;
