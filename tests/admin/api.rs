@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use svar_shared::domain::RoundStatus;
+use svar_shared::service::workspace::invitations::MAX_BATCH;
 use svar_shared::service::workspace::{KEY_LABEL_MAX, ROUND_NAME_MAX};
 
 use crate::helpers::{AdminApp, spawn_admin};
@@ -53,7 +54,10 @@ async fn call(
     authorization: Option<&str>,
     body: Option<(&str, &str)>,
 ) -> Answer {
-    let mut request = Request::builder().method(method).uri(path);
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, "svar.example.se");
     if let Some(value) = authorization {
         request = request.header(header::AUTHORIZATION, value);
     }
@@ -438,4 +442,113 @@ async fn the_openapi_document_lists_every_api_route_and_each_needs_the_bearer_ke
         schemas["NewRoundBody"]["properties"]["name"]["maxLength"],
         ROUND_NAME_MAX
     );
+}
+
+#[tokio::test]
+async fn invitations_made_by_the_api_come_back_with_links_and_codes_and_count_in_the_rate() {
+    let app = spawn_admin().await;
+    let round = app.round("ale", "Hemtjänst").await;
+    let path = format!("/api/rounds/{}/invitations", round.id);
+    let made = post_json(&app, "ale", &path, &json!({"count": 3})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let invitations = made.json["invitations"].as_array().unwrap();
+    assert_eq!(invitations.len(), 3);
+    let numbers: Vec<u64> = invitations
+        .iter()
+        .map(|i| i["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+    for invitation in invitations {
+        let link = invitation["link"].as_str().unwrap();
+        assert!(link.starts_with("https://svar.example.se/s/"), "{link}");
+        assert_eq!(invitation["code"].as_str().unwrap().len(), 11);
+    }
+    assert_eq!(made.json["secret"].as_str().unwrap().len(), 64);
+
+    // The link works for a patient: the respondent's page opens.
+    let link = invitations[0]["link"].as_str().unwrap();
+    let page = app
+        .send(
+            Request::builder()
+                .uri(link.trim_start_matches("https://svar.example.se"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+
+    let rates = as_org(
+        &app,
+        "ale",
+        "GET",
+        &format!("/api/rounds/{}/rates", round.id),
+    )
+    .await;
+    assert_eq!(rates.status, StatusCode::OK, "{}", rates.text);
+    assert_eq!(rates.json["issued"], 3);
+    assert_eq!(rates.json["answered"], 0);
+    assert_eq!(rates.json["rate_permille"], 0);
+    assert_eq!(rates.json["per_day"], json!([]));
+
+    let audit = as_org(&app, "ale", "GET", "/api/audit").await;
+    assert!(
+        audit.text.contains("invitations_generated"),
+        "{}",
+        audit.text
+    );
+    // The trail never holds a credential.
+    assert!(!audit.text.contains(made.json["secret"].as_str().unwrap()));
+    assert!(
+        !audit
+            .text
+            .contains(invitations[0]["code"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn invitations_out_of_range_closed_or_of_another_organisation_are_refused() {
+    let app = spawn_admin().await;
+    let round = app.round("ale", "Hemtjänst").await;
+    let path = format!("/api/rounds/{}/invitations", round.id);
+    for count in [json!(0), json!(u64::from(MAX_BATCH) + 1)] {
+        let answer = post_json(&app, "ale", &path, &json!({ "count": count })).await;
+        answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(answer.json["field"], "count");
+    }
+    let answer = post_json(&app, "ale", &path, &json!({ "count": "many" })).await;
+    answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(answer.json["field"], "body");
+
+    post_json(&app, "kungalv", &path, &json!({"count": 2}))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    as_org(
+        &app,
+        "kungalv",
+        "GET",
+        &format!("/api/rounds/{}/rates", round.id),
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "not_found");
+
+    let closed = app
+        .round_with_status("ale", "Stängd", RoundStatus::Closed)
+        .await;
+    post_json(
+        &app,
+        "ale",
+        &format!("/api/rounds/{}/invitations", closed.id),
+        &json!({"count": 2}),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "conflict");
+    // None of it made an invitation.
+    let rates = as_org(
+        &app,
+        "ale",
+        "GET",
+        &format!("/api/rounds/{}/rates", round.id),
+    )
+    .await;
+    assert_eq!(rates.json["issued"], 0, "{}", rates.text);
 }

@@ -36,6 +36,8 @@ const SCHEME: &str = "bearer";
         super::rounds::get,
         super::rounds::open,
         super::rounds::close,
+        super::invitations::make,
+        super::rates::rates,
         super::audit::page,
     ),
     components(schemas(ApiError)),
@@ -123,7 +125,13 @@ const LINKS: &[(&str, &str, &str, &[&str], &str)] = &[
         "/api/rounds",
         "post",
         "201",
-        &["get_round", "open_round", "close_round"],
+        &[
+            "get_round",
+            "open_round",
+            "close_round",
+            "make_invitations",
+            "round_rates",
+        ],
         "$response.body#/id",
     ),
     (

@@ -11,7 +11,7 @@
 //! - `extract`: the JSON, query and path extractors whose rejections are JSON errors.
 //! - `doc`: the OpenAPI document: security scheme, error responses every operation has.
 //! - `bodies`: schemas several endpoints share.
-//! - `me`: who the key belongs to; `keys`, `rounds`, `audit`: one module per area, each
+//! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`: one module per area, each
 //!   handler calling one `Workspace` method, like the pages.
 
 use axum::Router;
@@ -25,8 +25,10 @@ mod audit;
 mod bodies;
 mod doc;
 pub mod extract;
+mod invitations;
 mod keys;
 mod me;
+mod rates;
 mod rounds;
 
 pub use doc::ApiDoc;
@@ -46,6 +48,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/rounds/{id}"),
     ("POST", "/api/rounds/{id}/open"),
     ("POST", "/api/rounds/{id}/close"),
+    ("POST", "/api/rounds/{id}/invitations"),
+    ("GET", "/api/rounds/{id}/rates"),
     ("GET", "/api/audit"),
 ];
 
@@ -60,6 +64,8 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/rounds/{id}", get(rounds::get))
         .route("/api/rounds/{id}/open", post(rounds::open))
         .route("/api/rounds/{id}/close", post(rounds::close))
+        .route("/api/rounds/{id}/invitations", post(invitations::make))
+        .route("/api/rounds/{id}/rates", get(rates::rates))
         .route("/api/audit", get(audit::page))
 }
 

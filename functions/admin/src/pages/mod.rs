@@ -3,10 +3,10 @@
 
 pub mod audit;
 pub mod home;
+pub mod invitations;
 pub mod keys;
 pub mod layout;
-pub mod rounds;
-pub mod signin;
-pub mod invitations;
 pub mod letters;
 pub mod rates;
+pub mod rounds;
+pub mod signin;
