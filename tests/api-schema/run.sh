@@ -77,10 +77,11 @@ rm -rf "$reports"
 mkdir -p "$reports"
 echo "== schemathesis $SCHEMATHESIS_VERSION: $checks, $examples examples per operation"
 # The key is sent with every request, and kept out of the output and the reports.
+# From the run's own folder: schemathesis keeps a cache (.schemathesis/) where it runs.
 schemathesis() {
   local name="$1"
   shift
-  "$venv/bin/st" run "$base/api/openapi.json" \
+  (cd "$work" && "$venv/bin/st" run "$base/api/openapi.json" \
     --url "$base" \
     --header "Authorization: Bearer $key" \
     --checks "$checks" \
@@ -92,7 +93,7 @@ schemathesis() {
     --output-sanitize true \
     --report junit \
     --report-junit-path "$reports/$name.xml" \
-    "$@"
+    "$@")
 }
 failed() {
   echo "--- server log (stderr):" >&2
