@@ -43,6 +43,7 @@ async fn a_new_round_is_planned_listed_and_audited() {
     detail.assert_contains("Planerad");
     detail.assert_contains("2026-03-01 till 2026-03-31");
     detail.assert_contains("Hemsjukvård");
+    detail.assert_contains("Patientupplevelse i kommunal primärvård (version 1)");
     detail.assert_contains(&format!(r#"href="{detail_path}/inbjudningar""#));
     detail.assert_contains(&format!(r#"href="{detail_path}/svarsfrekvens""#));
 

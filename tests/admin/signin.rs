@@ -231,3 +231,32 @@ pub fn secret_on(page: &str) -> String {
     let at = page.find("value=\"svar_").expect("a secret on the page") + 7;
     page[at..at + 37].to_owned()
 }
+
+#[tokio::test]
+async fn the_function_alone_sends_the_same_security_headers_as_the_respondent_pages() {
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    let app = spawn_admin().await;
+    let router = svar_admin::router(svar_admin::AdminState {
+        workspace: app.workspace.clone(),
+        sessions: Arc::new(svar_admin::SessionKey::from_bytes(&SESSION_SECRET).unwrap()),
+        secure_cookies: true,
+    });
+    let request = axum::http::Request::get("/admin/logga-in")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(headers[name], value, "{name}");
+    }
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("form-action 'self'") && csp.contains("frame-ancestors 'none'"));
+}

@@ -269,7 +269,7 @@ fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env_remove("AWS_PROFILE");
-    let server = start_command(command);
+    let server = start_command(clone(&command));
     assert_eq!(server.links.len(), 5);
 
     let patient = path_of(&server.links[0], &server.base);
@@ -288,10 +288,49 @@ fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
     let code = &server.codes[1];
     let (status, _) = http(&server.base, "POST", "/kod", &format!("kod={code}"));
     assert_eq!(status, 303, "the short code is found in the table");
+
+    // The workspace: the printed key signs in; the keys command works on the tables.
+    assert_eq!(server.keys.len(), 14);
+    assert!(sign_in(&server.base, &server.keys[1].1).is_some());
+    let output = command
+        .args([
+            "keys",
+            "create",
+            "--org",
+            "ockero",
+            "--label",
+            "Första nyckeln",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{out}");
+    let secret = out
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("nyckel:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        sign_in(&server.base, &secret).is_some(),
+        "the new key signs in"
+    );
     assert!(
         data.path().read_dir().unwrap().next().is_none(),
         "nothing is written to the data folder"
     );
+}
+
+/// The same program with the same environment (a `Command` cannot be cloned).
+fn clone(command: &Command) -> Command {
+    let mut copy = Command::new(command.get_program());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => copy.env(name, value),
+            None => copy.env_remove(name),
+        };
+    }
+    copy
 }
 
 /// The `Set-Cookie` session of a sign-in with `key`, if it succeeded.

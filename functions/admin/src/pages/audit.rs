@@ -9,7 +9,7 @@ use axum::routing::get;
 use maud::{Markup, html};
 use svar_shared::domain::{AuditAction, AuditEntry, AuditResult};
 
-use super::layout::{date_time, page};
+use super::layout::{date_time, page, scroll_table};
 use crate::AdminState;
 use crate::auth::SignedIn;
 use crate::error::AdminError;
@@ -78,31 +78,33 @@ async fn trail(
             @if trail.entries.is_empty() {
                 p { (t("audit.none")) }
             } @else {
-                table {
-                    thead { tr {
-                        th scope="col" { (t("audit.col_at")) }
-                        th scope="col" { (t("audit.col_key")) }
-                        th scope="col" { (t("audit.col_action")) }
-                        th scope="col" { (t("audit.col_object")) }
-                        th scope="col" { (t("audit.col_result")) }
-                    } }
-                    tbody {
-                        @for entry in &trail.entries {
-                            tr {
-                                td { (date_time(entry.at)) }
-                                td { (entry.key_label) }
-                                td { (action_text(entry.action)) }
-                                td { (entry.object) }
-                                td {
-                                    @match &entry.result {
-                                        AuditResult::Done => (t("audit.done")),
-                                        AuditResult::Refused(reason) => (tf("audit.refused", &[("reason", reason)])),
+                (scroll_table(t("audit.title"), html! {
+                    table {
+                        thead { tr {
+                            th scope="col" { (t("audit.col_at")) }
+                            th scope="col" { (t("audit.col_key")) }
+                            th scope="col" { (t("audit.col_action")) }
+                            th scope="col" { (t("audit.col_object")) }
+                            th scope="col" { (t("audit.col_result")) }
+                        } }
+                        tbody {
+                            @for entry in &trail.entries {
+                                tr {
+                                    td { (date_time(entry.at)) }
+                                    td { (entry.key_label) }
+                                    td { (action_text(entry.action)) }
+                                    td { (entry.object) }
+                                    td {
+                                        @match &entry.result {
+                                            AuditResult::Done => (t("audit.done")),
+                                            AuditResult::Refused(reason) => (tf("audit.refused", &[("reason", reason)])),
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
             ul {
                 @if let Some(next) = next {

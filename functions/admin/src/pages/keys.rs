@@ -12,7 +12,8 @@ use svar_shared::domain::AccessKey;
 use svar_shared::service::workspace::{CreatedKey, KEY_LABEL_MAX, WorkspaceError};
 
 use super::layout::{
-    FieldError, Input, csrf_field, date_time, error_summary, input_field, page, title_with_errors,
+    FieldError, Input, csrf_field, date_time, error_summary, input_field, page, scroll_table,
+    title_with_errors,
 };
 use crate::AdminState;
 use crate::auth::{Posted, SIGN_IN_PATH, SignedIn, ended_session};
@@ -103,34 +104,36 @@ fn keys_page(
             @if keys.is_empty() {
                 p { (t("keys.none")) }
             } @else {
-                table {
-                    thead { tr {
-                        th scope="col" { (t("keys.col_label")) }
-                        th scope="col" { (t("keys.col_created")) }
-                        th scope="col" { (t("keys.col_state")) }
-                        th scope="col" { (t("keys.col_action")) }
-                    } }
-                    tbody {
-                        @for key in keys {
-                            tr {
-                                th scope="row" {
-                                    (key.label)
-                                    @if key.id == signed_in.caller.key_id { " " (t("keys.current")) }
-                                }
-                                td { (date_time(key.created_at)) }
-                                td {
-                                    @match key.revoked_at {
-                                        Some(at) => (tf("keys.revoked", &[("at", &date_time(at))])),
-                                        None => (t("keys.active")),
+                (scroll_table(t("keys.list_title"), html! {
+                    table {
+                        thead { tr {
+                            th scope="col" { (t("keys.col_label")) }
+                            th scope="col" { (t("keys.col_created")) }
+                            th scope="col" { (t("keys.col_state")) }
+                            th scope="col" { (t("keys.col_action")) }
+                        } }
+                        tbody {
+                            @for key in keys {
+                                tr {
+                                    th scope="row" {
+                                        (key.label)
+                                        @if key.id == signed_in.caller.key_id { " " (t("keys.current")) }
                                     }
-                                }
-                                td {
-                                    @if key.is_active() {
-                                        form method="post" action={ "/admin/nycklar/" (key.id) "/aterkalla" } {
-                                            (csrf_field(signed_in))
-                                            button.secondary type="submit"
-                                                aria-label=(tf("keys.revoke_button_label", &[("label", &key.label)])) {
-                                                (t("keys.revoke_button"))
+                                    td { (date_time(key.created_at)) }
+                                    td {
+                                        @match key.revoked_at {
+                                            Some(at) => (tf("keys.revoked", &[("at", &date_time(at))])),
+                                            None => (t("keys.active")),
+                                        }
+                                    }
+                                    td {
+                                        @if key.is_active() {
+                                            form method="post" action={ "/admin/nycklar/" (key.id) "/aterkalla" } {
+                                                (csrf_field(signed_in))
+                                                button.secondary type="submit"
+                                                    aria-label=(tf("keys.revoke_button_label", &[("label", &key.label)])) {
+                                                    (t("keys.revoke_button"))
+                                                }
                                             }
                                         }
                                     }
@@ -138,7 +141,7 @@ fn keys_page(
                             }
                         }
                     }
-                }
+                }))
             }
             h2 { (t("keys.create_title")) }
             form method="post" action="/admin/nycklar" novalidate {

@@ -32,7 +32,7 @@ pub fn page(title: &str, signed_in: Option<&SignedIn>, content: Markup) -> Marku
                 link rel="icon" href="data:,";
                 link rel="stylesheet" href=(STYLESHEET_PATH);
             }
-            body {
+            body.workspace {
                 header {
                     a.skip href="#main" { (t("common.skip_to_content")) }
                     div.wrap {
@@ -42,7 +42,7 @@ pub fn page(title: &str, signed_in: Option<&SignedIn>, content: Markup) -> Marku
                                 ("organisation", &signed_in.caller.organisation.name),
                                 ("label", &signed_in.caller.key_label),
                             ])) }
-                            nav aria-label=(t("common.nav_label")) {
+                            nav.areas aria-label=(t("common.nav_label")) {
                                 ul {
                                     @for (href, key) in AREAS {
                                         li { a href=(href) { (t(key)) } }
@@ -65,6 +65,15 @@ pub fn page(title: &str, signed_in: Option<&SignedIn>, content: Markup) -> Marku
 /// A page with a heading and one paragraph: errors and plain notices.
 pub fn message_page(title: &str, body: &str) -> Markup {
     page(title, None, html! { h1 { (title) } p { (body) } })
+}
+
+/// A table in a box of its own that scrolls sideways when the table is wider than the
+/// screen (large text, a phone), so the page itself never does (WCAG 1.4.10). The box
+/// is a labelled region in the tab order, so it can be scrolled by keyboard.
+pub fn scroll_table(label: &str, table: Markup) -> Markup {
+    html! {
+        div.table-scroll role="region" aria-label=(label) tabindex="0" { (table) }
+    }
 }
 
 /// A problem with one field of a form: the field's `id`/`name` and what to do.

@@ -14,7 +14,8 @@ use svar_shared::service::workspace::{
 };
 
 use super::layout::{
-    FieldError, Input, csrf_field, date, error_summary, input_field, page, title_with_errors,
+    FieldError, Input, csrf_field, date, error_summary, input_field, page, scroll_table,
+    title_with_errors,
 };
 use crate::AdminState;
 use crate::auth::{Posted, SignedIn};
@@ -83,31 +84,33 @@ pub fn rounds_table(rounds: &[RoundOverview]) -> Markup {
         @if rounds.is_empty() {
             p { (t("rounds.no_rounds")) }
         } @else {
-            table {
-                thead { tr {
-                    th scope="col" { (t("rounds.col_name")) }
-                    th scope="col" { (t("rounds.col_kind")) }
-                    th scope="col" { (t("rounds.col_status")) }
-                    th scope="col" { (t("rounds.col_period")) }
-                    th scope="col" { (t("rounds.col_issued")) }
-                    th scope="col" { (t("rounds.col_answered")) }
-                    th scope="col" { (t("rounds.col_rate")) }
-                } }
-                tbody {
-                    @for overview in rounds {
-                        @let round = &overview.round;
-                        tr {
-                            th scope="row" { a href={ "/admin/omgangar/" (round.id) } { (round.name) } }
-                            td { (kind_text(round.kind)) }
-                            td { (status_text(round.status)) }
-                            td { (period_text(round)) }
-                            td { (overview.counts.issued) }
-                            td { (overview.counts.answered) }
-                            td { (rate_text(overview)) }
+            (scroll_table(t("rounds.list_title"), html! {
+                table {
+                    thead { tr {
+                        th scope="col" { (t("rounds.col_name")) }
+                        th scope="col" { (t("rounds.col_kind")) }
+                        th scope="col" { (t("rounds.col_status")) }
+                        th scope="col" { (t("rounds.col_period")) }
+                        th scope="col" { (t("rounds.col_issued")) }
+                        th scope="col" { (t("rounds.col_answered")) }
+                        th scope="col" { (t("rounds.col_rate")) }
+                    } }
+                    tbody {
+                        @for overview in rounds {
+                            @let round = &overview.round;
+                            tr {
+                                th scope="row" { a href={ "/admin/omgangar/" (round.id) } { (round.name) } }
+                                td { (kind_text(round.kind)) }
+                                td { (status_text(round.status)) }
+                                td { (period_text(round)) }
+                                td { (overview.counts.issued) }
+                                td { (overview.counts.answered) }
+                                td { (rate_text(overview)) }
+                            }
                         }
                     }
                 }
-            }
+            }))
         }
     }
 }
@@ -170,7 +173,9 @@ async fn create(
     }
 }
 
-/// The form for a new round, with what was typed and at most one error.
+/// The form for a new round, with what was typed and at most one error. Dates are text
+/// fields with an example, not `type="date"`: a date picker differs per browser and
+/// locale, and a typed date is kept as typed when the form comes back with an error.
 fn new_round_page(
     signed_in: &SignedIn,
     choices: &[QuestionnaireChoice],
@@ -212,10 +217,10 @@ fn new_round_page(
                     ..Input::default()
                 }, error))
                 (input_field("start", t("rounds.start_label"), &typed.start, Input {
-                    kind: "date", hint: date_hint, required: true, short: true, ..Input::default()
+                    hint: date_hint, required: true, short: true, autocomplete: Some("off"), ..Input::default()
                 }, error))
                 (input_field("end", t("rounds.end_label"), &typed.end, Input {
-                    kind: "date", hint: date_hint, required: true, short: true, ..Input::default()
+                    hint: date_hint, required: true, short: true, autocomplete: Some("off"), ..Input::default()
                 }, error))
                 (input_field("unit", t("rounds.unit_label"), &typed.unit, Input {
                     hint: Some(t("rounds.unit_hint")), maxlength: Some(ROUND_UNIT_MAX), ..Input::default()
@@ -232,10 +237,14 @@ async fn detail(
     Path(id): Path<String>,
 ) -> Result<Markup, AdminError> {
     let overview = state.workspace.round(&signed_in.caller, &id).await?;
-    Ok(round_page(&signed_in, &overview))
+    let title = state
+        .workspace
+        .questionnaire_title(&overview.round.questionnaire)
+        .unwrap_or_else(|| overview.round.questionnaire.id.as_str().to_owned());
+    Ok(round_page(&signed_in, &overview, &title))
 }
 
-fn round_page(signed_in: &SignedIn, overview: &RoundOverview) -> Markup {
+fn round_page(signed_in: &SignedIn, overview: &RoundOverview, questionnaire: &str) -> Markup {
     let round = &overview.round;
     let base = format!("/admin/omgangar/{}", round.id);
     let own = round.sent_by.is_none()
@@ -253,7 +262,7 @@ fn round_page(signed_in: &SignedIn, overview: &RoundOverview) -> Markup {
                 dt { (t("rounds.col_status")) } dd { (status_text(round.status)) }
                 dt { (t("rounds.col_period")) } dd { (period_text(round)) }
                 dt { (t("rounds.questionnaire_label")) }
-                dd { (round.questionnaire.id.as_str()) ", version " (round.questionnaire.version) }
+                dd { (tf("rounds.questionnaire_version", &[("title", &questionnaire), ("version", &round.questionnaire.version)])) }
                 @if !round.unit.is_empty() {
                     dt { (t("rounds.unit_label_short")) } dd { (round.unit) }
                 }

@@ -10,6 +10,8 @@
 //! A round sent by the network (mapping, report) is changed only by the network, never by
 //! the municipality it was sent to.
 
+use std::sync::OnceLock;
+
 use time::Date;
 use time::macros::format_description;
 
@@ -80,18 +82,24 @@ impl Workspace {
     /// The questionnaires a patient round may use: the built-in ones, except those the
     /// network sends. (Uploaded questionnaires join this list.)
     pub fn patient_questionnaires(&self) -> WorkspaceResult<Vec<QuestionnaireChoice>> {
-        let builtin = questionnaire::builtin().map_err(|error| {
-            WorkspaceError::Store(crate::store::StoreError::Corrupt(error.to_string()))
-        })?;
-        Ok(builtin
-            .into_iter()
+        Ok(builtin()?
+            .iter()
             .filter(|q| !NETWORK_QUESTIONNAIRES.contains(&q.id.as_str()))
             .map(|q| QuestionnaireChoice {
                 title: q.title.sv().to_owned(),
-                id: q.id,
+                id: q.id.clone(),
                 version: q.version,
             })
             .collect())
+    }
+
+    /// The Swedish title of a built-in questionnaire version, for showing a round.
+    pub fn questionnaire_title(&self, questionnaire: &QuestionnaireRef) -> Option<String> {
+        builtin()
+            .ok()?
+            .iter()
+            .find(|q| q.id == questionnaire.id && q.version == questionnaire.version)
+            .map(|q| q.title.sv().to_owned())
     }
 
     /// The caller's rounds, newest first, each with its counts: a municipality's own
@@ -257,14 +265,21 @@ impl Workspace {
             .iter()
             .find(|choice| choice.id.as_str() == typed.trim())
             .ok_or_else(unknown)?;
-        questionnaire::builtin()
-            .map_err(|error| {
-                WorkspaceError::Store(crate::store::StoreError::Corrupt(error.to_string()))
-            })?
-            .into_iter()
+        builtin()?
+            .iter()
             .find(|q| q.id == choice.id && q.version == choice.version)
+            .cloned()
             .ok_or_else(unknown)
     }
+}
+
+/// The built-in questionnaires, parsed once per process (they are compiled in).
+fn builtin() -> WorkspaceResult<&'static [questionnaire::Questionnaire]> {
+    static BUILTIN: OnceLock<Result<Vec<questionnaire::Questionnaire>, String>> = OnceLock::new();
+    BUILTIN
+        .get_or_init(|| questionnaire::builtin().map_err(|error| error.to_string()))
+        .as_deref()
+        .map_err(|error| WorkspaceError::Store(crate::store::StoreError::Corrupt(error.clone())))
 }
 
 /// A round as named in the audit trail: its name and id.
