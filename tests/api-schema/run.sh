@@ -78,6 +78,9 @@ mkdir -p "$reports"
 echo "== schemathesis $SCHEMATHESIS_VERSION: $checks, $examples examples per operation"
 # The key is sent with every request, and kept out of the output and the reports.
 # From the run's own folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+# The time-out is generous: a batch of 20 000 invitations (the largest the document
+# allows, which schemathesis tries) takes seconds on a release build but can take over
+# ten on this debug build on a busy 2-core machine.
 schemathesis() {
   local name="$1"
   shift
@@ -89,7 +92,7 @@ schemathesis() {
     --max-examples "$examples" \
     --seed 20261125 \
     --workers 1 \
-    --request-timeout 10 \
+    --request-timeout 120 \
     --output-sanitize true \
     --report junit \
     --report-junit-path "$reports/$name.xml" \
