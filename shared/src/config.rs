@@ -10,6 +10,8 @@
 //! | `SVAR_DYNAMODB_ENDPOINT` | DynamoDB endpoint override (DynamoDB Local) | AWS default |
 //! | `SVAR_HASH_KEY` | hex key that credentials are hashed with (32+ bytes) | embedded: made once and kept in the data folder; for `dynamodb` this or `SVAR_HASH_KEY_PARAMETER` |
 //! | `SVAR_HASH_KEY_PARAMETER` | name of an SSM Parameter Store `SecureString` holding that hex key, read (decrypted) once at start; `dynamodb` only, and not together with `SVAR_HASH_KEY` | unset |
+//! | `SVAR_SESSION_SECRET` | hex secret the workspace's session cookies are signed with (64+ bytes); the admin function only | embedded: made once and kept in the data folder as `session.key`; for `dynamodb` this or `SVAR_SESSION_SECRET_PARAMETER` |
+//! | `SVAR_SESSION_SECRET_PARAMETER` | name of an SSM `SecureString` holding that hex secret, read once at start; `dynamodb` only, not together with `SVAR_SESSION_SECRET` | unset |
 //! | `SVAR_ADDR` | address of the local server | `127.0.0.1:3000` |
 //! | `SVAR_UI_DIR` | folder of extra UI-strings files (`<code>.toml`, one per added language; `shared/ui/README.md`) | unset: Swedish and English only |
 
@@ -47,9 +49,44 @@ pub struct Config {
     /// The SSM parameter that holds the hash key (in Lambda: never the key itself in an
     /// environment variable). Read once, by [`crate::startup::open_store`].
     pub hash_key_parameter: Option<String>,
+    /// The workspace's session secret, when given directly. `None` for the embedded store
+    /// means the one kept in the data folder; the respondent function never reads it.
+    pub session_secret: Option<SessionSecret>,
+    /// The SSM parameter that holds the session secret (`dynamodb` only).
+    pub session_secret_parameter: Option<String>,
     pub listen: SocketAddr,
     /// Extra languages' UI-strings files, installed at start by `web::strings::install`.
     pub ui_dir: Option<PathBuf>,
+}
+
+/// The secret the workspace's session cookies are signed with: 64 bytes or more, from
+/// configuration (never from code). Debug output never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionSecret(Vec<u8>);
+
+impl SessionSecret {
+    pub const MIN_BYTES: usize = 64;
+
+    /// `None` when shorter than [`Self::MIN_BYTES`].
+    pub fn new(bytes: Vec<u8>) -> Option<Self> {
+        (bytes.len() >= Self::MIN_BYTES).then_some(Self(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = vec![0u8; Self::MIN_BYTES];
+        rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SessionSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionSecret(..)")
+    }
 }
 
 /// True when running inside AWS Lambda (the runtime sets this).
@@ -107,6 +144,11 @@ impl Config {
             }
             _ => {}
         }
+        let session_secret = var("SVAR_SESSION_SECRET")
+            .map(|hex| parse_session_secret(&hex))
+            .transpose()?;
+        let session_secret_parameter = var("SVAR_SESSION_SECRET_PARAMETER");
+        check_session_secret(&store, &session_secret, &session_secret_parameter)?;
         let listen = var("SVAR_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
@@ -118,6 +160,8 @@ impl Config {
             store,
             hash_key,
             hash_key_parameter,
+            session_secret,
+            session_secret_parameter,
             listen,
             ui_dir: var("SVAR_UI_DIR").map(PathBuf::from),
         })
@@ -166,6 +210,40 @@ pub(crate) fn parse_hash_key(hex: &str) -> Result<HashKey, ConfigError> {
     Ok(HashKey::new(bytes))
 }
 
+/// Where the session secret may come from. A missing one for `dynamodb` is not an error
+/// here: only the admin function needs it (`startup::open_workspace` says so).
+fn check_session_secret(
+    store: &StoreConfig,
+    secret: &Option<SessionSecret>,
+    parameter: &Option<String>,
+) -> Result<(), ConfigError> {
+    match (store, secret, parameter) {
+        (_, Some(_), Some(_)) => Err(ConfigError::Invalid {
+            name: "SVAR_SESSION_SECRET_PARAMETER",
+            problem: "set either SVAR_SESSION_SECRET or SVAR_SESSION_SECRET_PARAMETER, not both"
+                .into(),
+        }),
+        (StoreConfig::Embedded { .. }, None, Some(_)) => Err(ConfigError::Invalid {
+            name: "SVAR_SESSION_SECRET_PARAMETER",
+            problem: "is read only with SVAR_STORE=dynamodb".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The session secret from hex: at least [`SessionSecret::MIN_BYTES`] bytes. The error
+/// never repeats the value.
+pub(crate) fn parse_session_secret(hex: &str) -> Result<SessionSecret, ConfigError> {
+    let invalid = |problem: &str| ConfigError::Invalid {
+        name: "SVAR_SESSION_SECRET",
+        problem: problem.into(),
+    };
+    let bytes = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(hex.trim().as_bytes())
+        .map_err(|_| invalid("is not hex"))?;
+    SessionSecret::new(bytes).ok_or_else(|| invalid("must be at least 64 bytes (128 hex digits)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +255,33 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         })
+    }
+
+    #[test]
+    fn a_session_secret_is_hex_of_64_bytes_or_more() {
+        assert!(parse_session_secret(&"ab".repeat(64)).is_ok());
+        let short = parse_session_secret(&"ab".repeat(63)).unwrap_err();
+        assert!(short.to_string().contains("64 bytes"), "{short}");
+        let not_hex = parse_session_secret(&"zz".repeat(64)).unwrap_err();
+        assert!(!not_hex.to_string().contains("zz"), "{not_hex}");
+    }
+
+    #[test]
+    fn a_session_secret_comes_from_one_place() {
+        let embedded = StoreConfig::Embedded {
+            data_dir: "data".into(),
+        };
+        let secret = parse_session_secret(&"ab".repeat(64)).ok();
+        let parameter = Some("/svar/session".to_owned());
+        assert!(check_session_secret(&embedded, &secret, &parameter).is_err());
+        assert!(check_session_secret(&embedded, &None, &parameter).is_err());
+        assert!(check_session_secret(&embedded, &secret, &None).is_ok());
+        let dynamo = StoreConfig::DynamoDb {
+            tables: Tables::with_prefix("svar"),
+            endpoint: None,
+        };
+        assert!(check_session_secret(&dynamo, &None, &parameter).is_ok());
+        assert!(check_session_secret(&dynamo, &None, &None).is_ok());
     }
 
     #[test]

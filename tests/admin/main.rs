@@ -1,9 +1,17 @@
-//! The workspace (`functions/admin`) through its router, as a browser would use it,
-//! without a server: each test gets its own data folder and store.
+//! The workspace through its router, as a browser would use it, without a server: each
+//! test gets its own data folder, store and keys (`spawn_admin`).
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod access;
+mod audit;
+mod csrf;
+mod escaping;
+mod helpers;
 mod inv_app;
 mod invitations;
+mod keys;
 mod rates;
+mod rounds;
+mod signin;

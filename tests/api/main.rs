@@ -12,3 +12,4 @@ mod helpers;
 mod lambda;
 mod logging;
 mod respond;
+mod round_status;

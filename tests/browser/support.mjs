@@ -48,7 +48,8 @@ const SERVER_START_TIMEOUT_MS = 30_000;
 /**
  * Starts `svar-local` on a free port of 127.0.0.1 with a fresh data folder and waits
  * for it to print its links. Resolves to
- * `{ base, codeUrl, rounds: { patient: [{ link, code }], civilsamhalle, nyckeltal }, stop() }`.
+ * `{ base, codeUrl, rounds: { patient: [{ link, code }], civilsamhalle, nyckeltal },
+ *   keys: { ale: 'svar_...', gr: ..., ... }, stop() }`.
  */
 export async function startServer() {
   if (!existsSync(SERVER_BIN)) {
@@ -128,8 +129,15 @@ export function parseServerOutput(stdout) {
     throw new Error('could not find "Svar körs på http://127.0.0.1:PORT" and "Svara med kod: URL" in the output');
   }
   const rounds = Object.fromEntries(Object.keys(ROUND_HEADINGS).map((key) => [key, []]));
+  // The workspace's demo keys, one per organisation: `  ale          svar_...`.
+  const keys = {};
   let current = null;
   for (const line of stdout.split('\n')) {
+    const key = /^\s+([a-z][a-z_]*)\s+(svar_[0-9a-z]{32})\s*$/.exec(line);
+    if (key) {
+      keys[key[1]] = key[2];
+      continue;
+    }
     const heading = /^(\S.*):\s*$/.exec(line);
     if (heading) {
       current = Object.keys(ROUND_HEADINGS).find((key) => ROUND_HEADINGS[key].test(heading[1])) ?? null;
@@ -150,7 +158,10 @@ export function parseServerOutput(stdout) {
       throw new Error(`expected ${count} printed link(s) for ${key}, found ${rounds[key].length}`);
     }
   }
-  return { base, codeUrl, rounds };
+  if (Object.keys(keys).length !== 14) {
+    throw new Error(`expected 14 printed workspace keys, found ${Object.keys(keys).length}`);
+  }
+  return { base, codeUrl, rounds, keys };
 }
 
 /** Starts Debian's Chromium headless. Never downloads a browser. */

@@ -7,7 +7,15 @@
 
 mod cases;
 mod dynamodb_conflicts;
+mod dynamodb_workspace;
 mod embedded_at_rest;
+mod workspace_cases;
+
+/// Every case, the respondent path's and the workspace's, by name.
+mod every_case {
+    pub use crate::cases::*;
+    pub use crate::workspace_cases::*;
+}
 
 /// Generates one test per case per store, plus each store's own extra tests.
 macro_rules! contract_tests {
@@ -22,7 +30,7 @@ macro_rules! contract_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let backend = svar_tests::backend::Embedded::new();
-                    crate::cases::$case(std::sync::Arc::clone(&backend.store)).await;
+                    crate::every_case::$case(std::sync::Arc::clone(&backend.store)).await;
                 }
             )*
             $($embedded_extra)*
@@ -35,7 +43,7 @@ macro_rules! contract_tests {
                 #[ignore = "needs DynamoDB Local: run tests/run-all"]
                 async fn $case() {
                     let backend = svar_tests::backend::Dynamo::new().await;
-                    crate::cases::$case(std::sync::Arc::clone(&backend.store)).await;
+                    crate::every_case::$case(std::sync::Arc::clone(&backend.store)).await;
                 }
             )*
             $($dynamodb_extra)*
@@ -77,6 +85,25 @@ contract_tests! {
         seven_responses_page_as_three_three_and_one,
         an_exactly_full_last_page_has_no_next_cursor,
         fifty_concurrent_submissions_of_one_invitation_store_exactly_one,
+        // The workspace (workspace_cases.rs).
+        an_organisation_reads_back_and_is_listed,
+        an_access_key_is_found_by_hash_and_by_id,
+        revoking_another_organisations_key_is_refused,
+        revoking_twice_is_false_the_second_time,
+        keys_are_listed_newest_first,
+        rounds_are_listed_per_municipality_newest_first_and_never_anothers,
+        rounds_sent_by_a_network_are_listed_for_it,
+        setting_the_status_of_an_unknown_round_is_false,
+        counts_follow_invitations_and_responses,
+        answered_per_day_counts_each_day,
+        fifty_concurrent_reservations_never_share_a_number,
+        a_batch_of_twenty_thousand_is_stored_and_counted,
+        a_batch_with_a_credential_in_use_is_a_duplicate_and_leaves_nothing_usable,
+        a_reminder_adds_credentials_and_the_first_still_open,
+        a_reissue_revokes_the_lost_batchs_credentials,
+        deleting_a_batch_removes_its_invitations_and_credentials,
+        invitation_summaries_page_by_number_and_show_status,
+        audit_entries_are_newest_first_paged_and_per_organisation,
     ],
     embedded: {
         #[tokio::test]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use svar_shared::domain::questionnaire::{Questionnaire, Slug, parse_definition};
 use svar_shared::domain::text::Localized;
 use svar_shared::domain::*;
+use svar_shared::store::StoredBatch;
 use time::OffsetDateTime;
 
 /// The key test credentials are hashed with.
@@ -110,5 +111,121 @@ pub fn response(round: &Round) -> Response {
         questionnaire: round.questionnaire.clone(),
         submitted_on: now().date(),
         answers,
+    }
+}
+
+/// A second municipality, to show that one never sees another's data.
+pub fn other_municipality() -> Municipality {
+    Municipality {
+        id: slug("annankommun"),
+        name: "Annan kommun".to_owned(),
+        ..municipality()
+    }
+}
+
+/// An organisation; a municipality names its network.
+pub fn organisation(id: &str, kind: OrganisationKind, network: Option<&str>) -> Organisation {
+    Organisation {
+        id: slug(id),
+        name: format!("Organisationen {id}"),
+        kind,
+        network: network.map(slug),
+    }
+}
+
+/// A new active access key of `organisation` made at `created_at`, and its secret.
+pub fn access_key(
+    organisation: &str,
+    label: &str,
+    created_at: OffsetDateTime,
+) -> (AccessKey, AccessSecret) {
+    let key = AccessKey {
+        id: AccessKeyId::random(),
+        organisation: slug(organisation),
+        label: label.to_owned(),
+        created_at,
+        revoked_at: None,
+    };
+    (key, AccessSecret::generate())
+}
+
+/// A round `network` sent to `municipality`, made at `created_at`.
+pub fn sent_round(
+    network: &str,
+    municipality: &MunicipalityId,
+    kind: RoundKind,
+    created_at: OffsetDateTime,
+) -> Round {
+    Round {
+        municipality: municipality.clone(),
+        kind,
+        sent_by: Some(slug(network)),
+        created_at,
+        ..round("kartlaggning")
+    }
+}
+
+/// A new batch record of `round` for the running `numbers`, and the secret its
+/// credentials are derived from.
+pub fn stored_batch(round: &Round, kind: BatchKind, numbers: &[u32]) -> (StoredBatch, BatchSecret) {
+    let secret = BatchSecret::generate();
+    let batch = StoredBatch {
+        id: BatchId::random(),
+        round: round.id.clone(),
+        kind,
+        numbers: numbers.to_vec(),
+        secret_hash: secret.hash(&hash_key()),
+        code_attempts: Vec::new(),
+        created_at: now(),
+    };
+    (batch, secret)
+}
+
+/// The open invitations a first batch makes: one per number, with the link and first
+/// code `secret` derives for it.
+pub fn batch_invitations(
+    round: &Round,
+    secret: &BatchSecret,
+    numbers: &[u32],
+) -> Vec<NewInvitation> {
+    numbers
+        .iter()
+        .map(|&number| {
+            let (mut new, _, _) = invitation(round);
+            new.number = number;
+            new.link_hash = secret.link(number).hash(&hash_key());
+            new.code_hash = secret.code(number, 0).hash(&hash_key());
+            new
+        })
+        .collect()
+}
+
+/// The credentials a reissue or reminder batch adds to existing invitations:
+/// `(invitation, link hash, code hash)` derived from `secret` by each one's number.
+pub fn batch_credentials(
+    secret: &BatchSecret,
+    invitations: &[NewInvitation],
+) -> Vec<(InvitationId, CredentialHash, CredentialHash)> {
+    invitations
+        .iter()
+        .map(|new| {
+            (
+                new.invitation.id.clone(),
+                secret.link(new.number).hash(&hash_key()),
+                secret.code(new.number, 0).hash(&hash_key()),
+            )
+        })
+        .collect()
+}
+
+/// An audit line of `organisation` at `at`.
+pub fn audit_entry(organisation: &str, action: AuditAction, at: OffsetDateTime) -> AuditEntry {
+    AuditEntry {
+        organisation: slug(organisation),
+        key_label: "Anna, enhetschef".to_owned(),
+        action,
+        object: format!("{action:?} {}", at.unix_timestamp()),
+        at,
+        result: AuditResult::Done,
     }
 }

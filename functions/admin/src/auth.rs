@@ -7,12 +7,17 @@
 //! ends every session made from it. The CSRF token of a session is an HMAC of its nonce,
 //! put in every form and checked on every post (and the cookie is `SameSite=Strict`).
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
 use hmac::{Hmac, Mac};
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 use svar_shared::domain::{AccessKeyId, OrganisationId};
@@ -111,10 +116,18 @@ pub fn session_cookie(state: &AdminState, caller: &Caller) -> SignedCookieJar {
     SignedCookieJar::new(state.sessions.0.clone()).add(cookie)
 }
 
-/// The jar that ends the session (sign-out).
+/// The jar that ends the session (sign-out, revoking one's own key): an empty cookie
+/// that expired long ago replaces it. (`remove` on a fresh jar would send nothing: it
+/// only removes cookies the jar was built from.)
 pub fn ended_session(state: &AdminState) -> SignedCookieJar {
-    SignedCookieJar::new(state.sessions.0.clone())
-        .remove(Cookie::build(SESSION_COOKIE).path("/").build())
+    let mut cookie = Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .secure(state.secure_cookies)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .build();
+    cookie.make_removal();
+    SignedCookieJar::new(state.sessions.0.clone()).add(cookie)
 }
 
 /// A signed-in member of an organisation, from a valid session cookie whose key is still
@@ -215,6 +228,32 @@ impl FromRequestParts<AdminState> for ApiCaller {
             Ok(None) => Err(AdminError::Unauthenticated.into_response()),
             Err(error) => Err(AdminError::from(error).into_response()),
         }
+    }
+}
+
+/// Where a request comes from, for the limit on failed sign-ins: the TCP peer when served
+/// by `axum::serve` with connect info, the source address API Gateway saw in Lambda, and
+/// `None` when neither is there (a router called directly, as in tests). The same rule
+/// as the respondent function's `ClientAddress` (kept apart so that this crate does not
+/// depend on that one).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            return Ok(Self(Some(peer.ip())));
+        }
+        let from_gateway = match parts.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context
+                .http
+                .source_ip
+                .as_deref()
+                .and_then(|ip| ip.parse().ok()),
+            _ => None,
+        };
+        Ok(Self(from_gateway))
     }
 }
 

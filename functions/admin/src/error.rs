@@ -84,7 +84,11 @@ impl AdminError {
             AdminError::Unauthenticated => ("unauthenticated", self.to_string(), None),
             AdminError::PayloadTooLarge => ("payload_too_large", self.to_string(), None),
             AdminError::BadForm(problem) => ("bad_request", problem.clone(), None),
-            AdminError::TooManyAttempts => ("too_many_attempts", self.to_string(), None),
+            AdminError::TooManyAttempts => (
+                "too_many_attempts",
+                t("common.too_many_body").to_owned(),
+                None,
+            ),
         };
         ApiError {
             code,
@@ -129,6 +133,10 @@ impl IntoResponse for AdminError {
             (_, StatusCode::NOT_FOUND) => (
                 t("common.not_found_title"),
                 t("common.not_found_body").to_owned(),
+            ),
+            (AdminError::TooManyAttempts, _) => (
+                t("common.too_many_title"),
+                t("common.too_many_body").to_owned(),
             ),
             (AdminError::Forbidden, _) => (
                 t("common.forbidden_title"),

@@ -31,16 +31,27 @@ pub struct AdminState {
 /// Every route this function serves, as `(method, path)`: the SAM template must list each
 /// one (checked by a test). Each area lists its own.
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
-    let mut routes = Vec::new();
-    routes.extend_from_slice(pages::invitations::ROUTES);
-    routes.extend_from_slice(pages::letters::ROUTES);
-    routes.extend_from_slice(pages::rates::ROUTES);
-    routes
+    [
+        pages::signin::ROUTES,
+        pages::home::ROUTES,
+        pages::keys::ROUTES,
+        pages::rounds::ROUTES,
+        pages::audit::ROUTES,
+        pages::invitations::ROUTES,
+        pages::letters::ROUTES,
+        pages::rates::ROUTES,
+    ]
+    .concat()
 }
 
 /// The routes without fallback or layers, for mounting beside other functions' routes.
 pub fn routes(state: AdminState) -> Router {
     Router::new()
+        .merge(pages::signin::routes())
+        .merge(pages::home::routes())
+        .merge(pages::keys::routes())
+        .merge(pages::rounds::routes())
+        .merge(pages::audit::routes())
         .merge(pages::invitations::routes())
         .merge(pages::letters::routes())
         .merge(pages::rates::routes())

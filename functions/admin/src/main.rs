@@ -1,6 +1,50 @@
 //! The `admin` Lambda function: the workspace's pages and JSON API. Without
 //! `AWS_LAMBDA_RUNTIME_API` it serves the same router on `SVAR_ADDR`.
+//!
+//! Everything costly happens once per container: the configuration is read, the hash key
+//! and the session secret fetched (from SSM when their `..._PARAMETER` variables name
+//! them), the SDK clients built.
 
-fn main() {
-    // Filled in with the session secret's configuration (this change).
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use svar_admin::{AdminState, SessionKey};
+use svar_shared::config::{Config, StoreConfig, in_lambda};
+use svar_shared::service::workspace::Workspace;
+use svar_shared::startup::open_workspace;
+use svar_shared::telemetry;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let started = Instant::now();
+    telemetry::init();
+    let config = Config::from_env()?;
+    let opened = open_workspace(&config).await?;
+    let sessions = SessionKey::from_bytes(opened.session_secret.as_bytes())
+        .ok_or("the session secret is shorter than 64 bytes")?;
+    let state = AdminState {
+        workspace: Arc::new(Workspace::new(opened.store, opened.hash_key)),
+        sessions: Arc::new(sessions),
+        // Plain HTTP only for the embedded store served locally.
+        secure_cookies: in_lambda() || matches!(config.store, StoreConfig::DynamoDb { .. }),
+    };
+    let app = svar_admin::router(state);
+    if in_lambda() {
+        tracing::info!(
+            init_ms = started.elapsed().as_millis() as u64,
+            "admin ready"
+        );
+        lambda_http::run(app).await
+    } else {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        tracing::info!(address = %config.listen, "admin listening");
+        // Connect info gives handlers the peer address, for the sign-in limit.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await?;
+        Ok(())
+    }
 }

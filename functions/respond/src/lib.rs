@@ -244,6 +244,27 @@ fn render_outcome(
             pages::thanks_page(lang, &questionnaire, &municipality),
         )
             .into_response(),
+        // A valid link of a round that is not open: a normal page, nothing saved, and
+        // no failed look-up counted. Planned is 403 (refused for now; it will open, so
+        // not 410; nothing is broken, so not 503, which monitoring would take for an
+        // outage); closed is 410 (gone for good).
+        Outcome::NotStarted {
+            questionnaire,
+            municipality,
+            starts_on,
+        } => (
+            StatusCode::FORBIDDEN,
+            pages::not_started_page(lang, &questionnaire, &municipality, starts_on),
+        )
+            .into_response(),
+        Outcome::Ended {
+            questionnaire,
+            municipality,
+        } => (
+            StatusCode::GONE,
+            pages::ended_page(lang, &questionnaire, &municipality),
+        )
+            .into_response(),
         Outcome::NotFound => return Err(AppError::NotFound(lang)),
         Outcome::TooManyAttempts => return Err(AppError::TooManyAttempts(lang)),
     })

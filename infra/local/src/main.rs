@@ -5,17 +5,26 @@
 //! invitations and prints their links and codes. Data lives in `SVAR_DATA_DIR`
 //! (default `data/`) and survives restarts; only hashes of links and codes are stored,
 //! so earlier links cannot be printed again and each start issues new ones.
+//!
+//! The workspace (`/admin`) is served on the same port. At start the 13 municipalities
+//! of the Gothenburg region and their network are seeded, the demo keys of the previous
+//! start (label [`DEMO_KEY_LABEL`]) are revoked, and one fresh key per organisation is
+//! printed. `cargo run -- keys ...` manages keys without starting the server ([`keys`]).
+
+mod keys;
 
 use std::error::Error;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use svar_admin::{AdminState, SessionKey};
 use svar_shared::config::{Config, StoreConfig};
 use svar_shared::domain::questionnaire::{self, Questionnaire};
 use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::setup::issue_invitation;
+use svar_shared::service::workspace::{Workspace, seed};
 use svar_shared::store::Store;
 use svar_shared::telemetry::error_chain;
 use svar_shared::{telemetry, web};
@@ -48,6 +57,9 @@ const DEMO_MUNICIPALITY: &str = include_str!("../demo/municipality.toml");
 
 const DEMO_INVITATION_LIFETIME: Duration = Duration::days(90);
 
+/// The label of the keys `cargo run` prints: those of the previous start are revoked.
+pub const DEMO_KEY_LABEL: &str = "Demo (cargo run)";
+
 /// jemalloc rather than the system's allocator: with its background thread it hands
 /// memory freed after a burst of clients back to the system within seconds
 /// (`dirty_decay_ms` in `.cargo/config.toml`), where glibc's keeps it (BENCHMARKS.md, "Load").
@@ -73,23 +85,55 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let work = async {
+        match args.split_first() {
+            Some((first, rest)) if first == "keys" => run_keys(rest).await,
+            Some((other, _)) => Err(format!("okänt argument '{other}'\n{}", keys::USAGE).into()),
+            None => run().await,
+        }
+    };
+    let what = if args.is_empty() {
+        "could not start"
+    } else {
+        "failed"
+    };
+    match runtime.block_on(work) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("svar: could not start:\n{}", error_chain(&*error));
+            eprintln!("svar: {what}:\n{}", error_chain(&*error));
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run() -> Result<(), Box<dyn Error>> {
+/// `cargo run -- keys ...`: on the configured store, without starting the server.
+async fn run_keys(args: &[String]) -> Result<(), Box<dyn Error>> {
+    let command = keys::KeysCommand::parse(args)?;
     let config = Config::from_env()?;
+    let (store, hash_key) = svar_shared::startup::open_store(&config).await?;
+    keys::run(&Workspace::new(store, hash_key), command).await
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let mut config = Config::from_env()?;
+    // On DynamoDB without a configured session secret (trying the tables locally), one
+    // made for this process: sessions then end when the server stops.
+    if matches!(config.store, StoreConfig::DynamoDb { .. })
+        && config.session_secret.is_none()
+        && config.session_secret_parameter.is_none()
+    {
+        config.session_secret = Some(svar_shared::config::SessionSecret::generate());
+    }
     svar_shared::web::strings::install(config.ui_dir.as_deref())?;
     let mut questionnaires = questionnaire::builtin()?;
     if let Some(dir) = std::env::var_os("SVAR_QUESTIONNAIRES_DIR") {
         questionnaires.extend(questionnaire::load_dir(std::path::Path::new(&dir))?);
     }
-    let (store, hash_key) = svar_shared::startup::open_store(&config).await?;
+    let opened = svar_shared::startup::open_workspace(&config).await?;
+    let (store, hash_key) = (opened.store, opened.hash_key);
+    let sessions = SessionKey::from_bytes(opened.session_secret.as_bytes())
+        .ok_or("the session secret is shorter than 64 bytes")?;
     for questionnaire in &questionnaires {
         store.publish_questionnaire(questionnaire).await?;
     }
@@ -119,11 +163,26 @@ async fn run() -> Result<(), Box<dyn Error>> {
             );
         }
     }
+    let workspace = Arc::new(Workspace::new(store.clone(), hash_key.clone()));
+    seed::seed(&*store).await?;
+    println!("\nArbetsytan: {base}/admin/logga-in  Nycklar ({DEMO_KEY_LABEL}):");
+    for (organisation, secret) in demo_keys(&workspace).await? {
+        println!("  {organisation:<12} {secret}");
+    }
     println!("\nSvara med kod: {base}/kod\n");
 
     let survey = Arc::new(SurveyService::new(store, hash_key));
-    let app =
-        web::with_common_layers(svar_respond::routes(survey).fallback(svar_respond::not_found));
+    let admin = AdminState {
+        workspace,
+        sessions: Arc::new(sessions),
+        // The local server speaks plain HTTP: a `Secure` cookie would never come back.
+        secure_cookies: false,
+    };
+    let app = web::with_common_layers(
+        svar_respond::routes(survey)
+            .merge(svar_admin::routes(admin))
+            .fallback(svar_respond::not_found),
+    );
     // Connect info gives handlers the peer address, for the guessing limit.
     axum::serve(
         listener,
@@ -184,6 +243,26 @@ async fn demo_round(
         }
     };
     Ok(round)
+}
+
+/// Revokes the demo keys of the previous start and makes one fresh key per seeded
+/// organisation: `(organisation id, secret)`.
+async fn demo_keys(workspace: &Workspace) -> Result<Vec<(String, String)>, Box<dyn Error>> {
+    let mut printed = Vec::new();
+    for organisation in seed::organisations() {
+        let operator = workspace.operator(organisation.id.as_str()).await?;
+        for key in workspace.keys(&operator).await? {
+            if key.label == DEMO_KEY_LABEL && key.is_active() {
+                workspace.revoke_key(&operator, &key.id.to_string()).await?;
+            }
+        }
+        let created = workspace.create_key(&operator, DEMO_KEY_LABEL).await?;
+        printed.push((
+            organisation.id.as_str().to_owned(),
+            created.secret.reveal().to_owned(),
+        ));
+    }
+    Ok(printed)
 }
 
 async fn shutdown() {

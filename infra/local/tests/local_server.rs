@@ -18,6 +18,8 @@ struct Server {
     base: String,
     links: Vec<String>,
     codes: Vec<String>,
+    /// The workspace keys printed: `(organisation, secret)`.
+    keys: Vec<(String, String)>,
 }
 
 impl Drop for Server {
@@ -52,6 +54,7 @@ fn start_command(mut command: Command) -> Server {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut base, mut links, mut codes) = (String::new(), Vec::new(), Vec::new());
+    let mut keys = Vec::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("Svar körs på ") {
@@ -62,6 +65,11 @@ fn start_command(mut command: Command) -> Server {
             links.push(parts.next().unwrap().to_owned());
             assert_eq!(parts.next(), Some("Kod:"));
             codes.push(parts.next().unwrap().to_owned());
+        }
+        if let Some((organisation, secret)) = line.trim().split_once(' ')
+            && secret.trim().starts_with("svar_")
+        {
+            keys.push((organisation.to_owned(), secret.trim().to_owned()));
         }
         if line.starts_with("Svara med kod:") {
             break;
@@ -78,6 +86,7 @@ fn start_command(mut command: Command) -> Server {
         base,
         links,
         codes,
+        keys,
     }
 }
 
@@ -282,6 +291,104 @@ fn on_a_dynamodb_table_the_printed_links_and_codes_work() {
     assert!(
         data.path().read_dir().unwrap().next().is_none(),
         "nothing is written to the data folder"
+    );
+}
+
+/// The `Set-Cookie` session of a sign-in with `key`, if it succeeded.
+fn sign_in(base: &str, key: &str) -> Option<String> {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    let body = format!("key={key}");
+    write!(
+        stream,
+        "POST /admin/logga-in HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: svar_session="))
+        .map(|rest| format!("svar_session={}", rest.split(';').next().unwrap()))
+}
+
+#[test]
+fn one_key_per_organisation_is_printed_and_a_restart_revokes_the_previous_ones() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path());
+    assert_eq!(server.keys.len(), 14, "the network and 13 municipalities");
+    assert_eq!(server.keys[0].0, "gr");
+    let (_, ale) = server.keys.iter().find(|(org, _)| org == "ale").unwrap();
+    assert!(
+        sign_in(&server.base, ale).is_some(),
+        "the printed key signs in"
+    );
+    let old = ale.clone();
+    drop(server);
+
+    let server = start(data.path());
+    assert!(
+        sign_in(&server.base, &old).is_none(),
+        "the previous start's demo key is revoked"
+    );
+    let (_, ale) = server.keys.iter().find(|(org, _)| org == "ale").unwrap();
+    assert!(sign_in(&server.base, ale).is_some());
+    assert_eq!(
+        std::fs::metadata(data.path().join("session.key"))
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn the_keys_command_creates_lists_and_revokes_a_key() {
+    let data = tempfile::tempdir().unwrap();
+    let keys = |args: &[&str]| {
+        let output = command(data.path())
+            .arg("keys")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (ok, out, _) = keys(&["create", "--org", "ale", "--label", "Anna"]);
+    assert!(ok, "{out}");
+    let secret = out
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("nyckel:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let id = out
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("id:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (ok, out, _) = keys(&["list", "--org", "ale"]);
+    assert!(ok && out.contains("Anna") && out.contains("aktiv"), "{out}");
+    assert!(!out.contains(&secret), "a list never shows a secret");
+
+    let server = start(data.path());
+    assert!(sign_in(&server.base, &secret).is_some(), "the key signs in");
+    drop(server);
+
+    let (ok, out, _) = keys(&["revoke", "--org", "ale", "--id", &id]);
+    assert!(ok, "{out}");
+    let (ok, _, error) = keys(&["revoke", "--org", "ale", "--id", &id]);
+    assert!(!ok && error.contains("redan"), "{error}");
+    let (ok, _, error) = keys(&["list", "--org", "nowhere"]);
+    assert!(!ok && error.contains("nowhere"), "{error}");
+    let server = start(data.path());
+    assert!(
+        sign_in(&server.base, &secret).is_none(),
+        "a revoked key does not"
     );
 }
 

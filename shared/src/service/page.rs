@@ -66,6 +66,18 @@ pub enum Outcome {
         questionnaire: Arc<Questionnaire>,
         municipality: Arc<Municipality>,
     },
+    /// The round has not started (it is planned): nothing is shown or saved. `starts_on`
+    /// is the first day of its period, if that is still to come.
+    NotStarted {
+        questionnaire: Arc<Questionnaire>,
+        municipality: Arc<Municipality>,
+        starts_on: Option<time::Date>,
+    },
+    /// The round is closed: nothing is shown or saved.
+    Ended {
+        questionnaire: Arc<Questionnaire>,
+        municipality: Arc<Municipality>,
+    },
     NotFound,
     /// This client has failed to open too many links or codes lately.
     TooManyAttempts,

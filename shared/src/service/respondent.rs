@@ -32,6 +32,9 @@ pub enum SurveyError {
     /// An invitation names a municipality that is not in the store.
     #[error("municipality {0} is missing")]
     MunicipalityMissing(String),
+    /// An invitation names a round that is not in the store.
+    #[error("round {0} is missing")]
+    RoundMissing(String),
 }
 
 /// An invitation that can be answered, with its questionnaire and saved answers.
@@ -183,13 +186,39 @@ impl SurveyService {
             guessing::record_failure(&*self.store, client, now).await?;
             return Ok(Opened::Done(Outcome::NotFound));
         };
-        let questionnaire = self.questionnaire(&invitation.questionnaire).await?;
-        let municipality = self.municipality(&invitation.municipality).await?;
+        // The round's status is read on every open (not cached): closing a round stops
+        // answers at once. The read runs beside the (mostly cached) others.
+        let (round, questionnaire, municipality) = tokio::join!(
+            self.store.round(&invitation.round),
+            self.questionnaire(&invitation.questionnaire),
+            self.municipality(&invitation.municipality),
+        );
+        let (questionnaire, municipality) = (questionnaire?, municipality?);
         if invitation.status == InvitationStatus::Answered {
+            // Whoever answered is thanked, whatever became of the round since.
             return Ok(Opened::Done(Outcome::Answered {
                 questionnaire,
                 municipality,
             }));
+        }
+        let round =
+            round?.ok_or_else(|| SurveyError::RoundMissing(invitation.round.to_string()))?;
+        match round.status {
+            RoundStatus::Open => {}
+            RoundStatus::Planned => {
+                let starts = round.period.start();
+                return Ok(Opened::Done(Outcome::NotStarted {
+                    questionnaire,
+                    municipality,
+                    starts_on: (starts > now.date()).then_some(starts),
+                }));
+            }
+            RoundStatus::Closed => {
+                return Ok(Opened::Done(Outcome::Ended {
+                    questionnaire,
+                    municipality,
+                }));
+            }
         }
         let answers = self
             .store

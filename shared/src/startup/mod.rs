@@ -14,7 +14,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
 use self::retry::retry_with_backoff;
-use crate::config::{Config, ConfigError, StoreConfig, in_lambda, parse_hash_key};
+use crate::config::{
+    Config, ConfigError, SessionSecret, StoreConfig, in_lambda, parse_hash_key,
+    parse_session_secret,
+};
 use crate::domain::HashKey;
 use crate::store::dynamo::DynamoStore;
 use crate::store::embedded::EmbeddedStore;
@@ -36,6 +39,69 @@ pub enum StartupError {
 
 /// Opens the configured store and returns it with the credential hash key.
 pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, HashKey), StartupError> {
+    let (store, key, _sdk) = open(config).await?;
+    Ok((store, key))
+}
+
+/// What the workspace (the admin function, the local server) starts from: the store, the
+/// credential hash key and the session secret.
+pub struct OpenedWorkspace {
+    pub store: Arc<dyn Store>,
+    pub hash_key: HashKey,
+    pub session_secret: SessionSecret,
+}
+
+/// Opens the store as [`open_store`] does and reads the session secret: given directly, or
+/// from SSM (with the same retries as the hash key), or for the embedded store from
+/// `session.key` in the data folder, made once. Never printed or logged.
+pub async fn open_workspace(config: &Config) -> Result<OpenedWorkspace, StartupError> {
+    let (store, hash_key, sdk) = open(config).await?;
+    let session_secret = match (&config.session_secret, &config.session_secret_parameter) {
+        (Some(secret), _) => secret.clone(),
+        (None, Some(name)) => match &sdk {
+            Some(sdk) => session_secret_from_parameter(sdk, name).await?,
+            None => {
+                return Err(ConfigError::Invalid {
+                    name: "SVAR_SESSION_SECRET_PARAMETER",
+                    problem: "is read only with SVAR_STORE=dynamodb".into(),
+                }
+                .into());
+            }
+        },
+        (None, None) => match &config.store {
+            StoreConfig::Embedded { data_dir } => {
+                let path = data_dir.join("session.key");
+                let bytes =
+                    load_or_create_secret(&path, SessionSecret::MIN_BYTES).map_err(|source| {
+                        StartupError::DataDir {
+                            path: data_dir.clone(),
+                            source,
+                        }
+                    })?;
+                SessionSecret::new(bytes).ok_or_else(|| StartupError::DataDir {
+                    path: data_dir.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "session.key is shorter than 64 bytes",
+                    ),
+                })?
+            }
+            StoreConfig::DynamoDb { .. } => {
+                return Err(ConfigError::Missing("SVAR_SESSION_SECRET").into());
+            }
+        },
+    };
+    Ok(OpenedWorkspace {
+        store,
+        hash_key,
+        session_secret,
+    })
+}
+
+/// The store, the hash key, and the AWS SDK configuration when the store is DynamoDB.
+async fn open(
+    config: &Config,
+) -> Result<(Arc<dyn Store>, HashKey, Option<SdkConfig>), StartupError> {
     match &config.store {
         StoreConfig::Embedded { data_dir } => {
             let io = |source| StartupError::DataDir {
@@ -48,7 +114,7 @@ pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, HashKey), St
                 None => load_or_create_key(&data_dir.join("hash.key")).map_err(io)?,
             };
             let store = EmbeddedStore::open(&data_dir.join("svar.sqlite3"))?;
-            Ok((Arc::new(store), key))
+            Ok((Arc::new(store), key, None))
         }
         StoreConfig::DynamoDb { tables, endpoint } => {
             // One SDK configuration (region, credentials, timeouts) for every client;
@@ -71,7 +137,8 @@ pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, HashKey), St
                 dynamodb = dynamodb.endpoint_url(endpoint);
             }
             let client = aws_sdk_dynamodb::Client::from_conf(dynamodb.build());
-            Ok((Arc::new(DynamoStore::new(client, tables.clone())), key))
+            let store = DynamoStore::new(client, tables.clone());
+            Ok((Arc::new(store), key, Some(sdk)))
         }
     }
 }
@@ -104,11 +171,36 @@ fn sdk_timeouts() -> TimeoutConfig {
 const HASH_KEY_ATTEMPTS: u32 = 4;
 
 /// Reads the hash key from an SSM `SecureString` parameter, decrypted. Called once per
-/// process (a Lambda cold start): one request to SSM, retried (see [`HASH_KEY_ATTEMPTS`])
-/// unless the parameter does not exist. Errors name the parameter, never its value.
+/// process (a Lambda cold start). Errors name the parameter, never its value.
 async fn hash_key_from_parameter(sdk: &SdkConfig, name: &str) -> Result<HashKey, ConfigError> {
-    let invalid = |problem: String| ConfigError::Invalid {
+    let value = read_parameter(sdk, "SVAR_HASH_KEY_PARAMETER", name).await?;
+    parse_hash_key(&value).map_err(|_| ConfigError::Invalid {
         name: "SVAR_HASH_KEY_PARAMETER",
+        problem: format!("parameter {name} is not a hex key of at least 32 bytes"),
+    })
+}
+
+/// Reads the session secret from an SSM `SecureString` parameter, like the hash key.
+async fn session_secret_from_parameter(
+    sdk: &SdkConfig,
+    name: &str,
+) -> Result<SessionSecret, ConfigError> {
+    let value = read_parameter(sdk, "SVAR_SESSION_SECRET_PARAMETER", name).await?;
+    parse_session_secret(&value).map_err(|_| ConfigError::Invalid {
+        name: "SVAR_SESSION_SECRET_PARAMETER",
+        problem: format!("parameter {name} is not a hex secret of at least 64 bytes"),
+    })
+}
+
+/// One SSM `SecureString`, decrypted: one request, retried (see [`HASH_KEY_ATTEMPTS`])
+/// unless the parameter does not exist. `variable` is the setting that named it.
+async fn read_parameter(
+    sdk: &SdkConfig,
+    variable: &'static str,
+    name: &str,
+) -> Result<String, ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid {
+        name: variable,
         problem,
     };
     let ssm = aws_sdk_ssm::Client::new(sdk);
@@ -130,15 +222,10 @@ async fn hash_key_from_parameter(sdk: &SdkConfig, name: &str) -> Result<HashKey,
             aws_sdk_ssm::error::DisplayErrorContext(e)
         ))
     })?;
-    let value = output
+    output
         .parameter
         .and_then(|p| p.value)
-        .ok_or_else(|| invalid(format!("parameter {name} has no value")))?;
-    parse_hash_key(&value).map_err(|_| {
-        invalid(format!(
-            "parameter {name} is not a hex key of at least 32 bytes"
-        ))
-    })
+        .ok_or_else(|| invalid(format!("parameter {name} has no value")))
 }
 
 /// The embedded store's key lives beside its database, made once, so codes keep working
@@ -146,8 +233,14 @@ async fn hash_key_from_parameter(sdk: &SdkConfig, name: &str) -> Result<HashKey,
 /// short code could be tried offline against the hashes in the database. A key file
 /// made by an earlier version with wider permissions is narrowed when read.
 fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
+    load_or_create_secret(path, 32).map(HashKey::new)
+}
+
+/// A secret of at least `len` random bytes kept in `path` (mode 0600), made on first use:
+/// the hash key, and the session secret (with which anyone could sign a session cookie).
+fn load_or_create_secret(path: &std::path::Path, len: usize) -> std::io::Result<Vec<u8>> {
     match std::fs::read(path) {
-        Ok(bytes) if bytes.len() >= 32 => {
+        Ok(bytes) if bytes.len() >= len => {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
@@ -156,26 +249,81 @@ fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
                     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
                 }
             }
-            Ok(HashKey::new(bytes))
+            Ok(bytes)
         }
         Ok(_) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "hash.key is shorter than 32 bytes",
+            format!(
+                "{} is shorter than {len} bytes",
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |name| name.to_string_lossy().into_owned()
+                )
+            ),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             use std::io::Write;
-            let key = HashKey::generate();
+            let mut bytes = vec![0u8; len];
+            rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
             let mut options = std::fs::OpenOptions::new();
             // `create_new`: a second server starting at the same moment fails here rather
-            // than overwrite the key the first one already uses.
+            // than overwrite the secret the first one already uses.
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut file = options.open(path)?;
-            file.write_all(key.as_bytes())?;
+            file.write_all(&bytes)?;
             file.sync_all()?;
-            Ok(key)
+            Ok(bytes)
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_file_is_made_once_for_its_owner_alone() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("session.key");
+        let first = load_or_create_secret(&path, 64).expect("made");
+        assert_eq!(first.len(), 64);
+        assert_eq!(load_or_create_secret(&path, 64).expect("read"), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("exists")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let short = dir.path().join("short.key");
+        std::fs::write(&short, [1u8; 10]).expect("written");
+        let error = load_or_create_secret(&short, 64).unwrap_err();
+        assert!(error.to_string().contains("short.key"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_embedded_workspace_keeps_its_session_secret_in_the_data_folder() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let config = Config {
+            store: StoreConfig::Embedded {
+                data_dir: dir.path().to_owned(),
+            },
+            hash_key: None,
+            hash_key_parameter: None,
+            session_secret: None,
+            session_secret_parameter: None,
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            ui_dir: None,
+        };
+        let first = open_workspace(&config).await.expect("opens").session_secret;
+        let again = open_workspace(&config).await.expect("opens").session_secret;
+        assert_eq!(first, again);
+        assert!(dir.path().join("session.key").exists());
+        assert!(!format!("{first:?}").contains(&format!("{:?}", &first.as_bytes()[..4])));
     }
 }

@@ -53,7 +53,8 @@ fn is_passing(error: &SurveyError) -> bool {
         SurveyError::Store(StoreError::Unavailable(_)) => true,
         SurveyError::Store(_)
         | SurveyError::QuestionnaireMissing(..)
-        | SurveyError::MunicipalityMissing(_) => false,
+        | SurveyError::MunicipalityMissing(_)
+        | SurveyError::RoundMissing(_) => false,
     }
 }
 
@@ -146,6 +147,7 @@ mod tests {
             SurveyError::Store(StoreError::Corrupt("bad".into())),
             SurveyError::QuestionnaireMissing("q".into(), 1),
             SurveyError::MunicipalityMissing("m".into()),
+            SurveyError::RoundMissing("r".into()),
         ] {
             assert_eq!(status_of(error), (StatusCode::INTERNAL_SERVER_ERROR, None));
         }

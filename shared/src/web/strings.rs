@@ -80,6 +80,14 @@ ui_text! {
     saved_note: [],
     thanks_title: [],
     thanks_body: [],
+    /// A link or code of a round that is planned, not yet open.
+    round_planned_title: [],
+    round_planned_body: [],
+    /// The first day of the round's period, when it is still to come (`YYYY-MM-DD`).
+    round_planned_starts: ["date"],
+    /// A link or code of a round that is closed.
+    round_closed_title: [],
+    round_closed_body: [],
     not_found_title: [],
     not_found_body: [],
     code_title: [],

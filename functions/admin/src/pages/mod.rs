@@ -1,7 +1,12 @@
 //! The workspace's pages, by area. Each renders with [`layout::page`]; every form carries
 //! the session's CSRF token ([`layout::csrf_field`]).
 
+pub mod audit;
+pub mod home;
 pub mod invitations;
+pub mod keys;
 pub mod layout;
 pub mod letters;
 pub mod rates;
+pub mod rounds;
+pub mod signin;

@@ -19,9 +19,21 @@ use crate::domain::*;
 use crate::store::{Store, StoreError};
 
 mod access;
+mod audit;
 pub mod invitations;
 pub mod letters;
 pub mod rates;
+mod rounds;
+pub mod seed;
+#[cfg(test)]
+mod tests;
+
+pub use access::{CreatedKey, KEY_LABEL_MAX, OPERATOR_LABEL, SignIn};
+pub use audit::AUDIT_PAGE_SIZE;
+pub use rounds::{
+    NewRound, QuestionnaireChoice, ROUND_NAME_MAX, ROUND_UNIT_MAX, RoundOverview, parse_date,
+    transition_allowed,
+};
 
 /// The workspace's services over one store.
 pub struct Workspace {
@@ -32,6 +44,11 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(store: Arc<dyn Store>, hash_key: HashKey) -> Self {
         Self { store, hash_key }
+    }
+
+    /// The store underneath, for seeding and start-up (never for a request's use case).
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
     }
 }
 

@@ -4,7 +4,12 @@
 //! template's IAM conditions (`dynamodb:LeadingKeys`) are written in terms of them, and
 //! `tests/template` checks the two agree. Kinds a function may write have a partition
 //! prefix of their own, so a condition on the prefix is a condition on the kind: that is
-//! why responses are not under their round's `R#` partition.
+//! why responses are not under their round's `R#` partition. No prefix starts another
+//! (`M#` does not start `MR#`), so the pattern `<prefix>*` matches one kind only.
+//!
+//! Responses table: `Q#`, `M#`, `R#`, `RESP#`, `COUNT#` and the workspace's `ORG#`, `AK#`,
+//! `KEY#`, `OK#`, `MR#`, `NR#`, `AU#`. Invitations table: `I#`, `C#`, `G#` and the
+//! workspace's `RI#`, `RB#`.
 
 use super::items::{Item, s, text_of};
 use crate::domain::questionnaire::QuestionnaireId;
@@ -219,4 +224,56 @@ pub(super) fn batch(round: &RoundId, id: &BatchId) -> Item {
 
 pub(super) fn audit_entry(organisation: &OrganisationId, sort_key: String) -> Item {
     key(audit_partition(organisation), sort_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every partition prefix, as the IAM conditions name them.
+    const ALL_PREFIXES: [&str; 17] = [
+        QUESTIONNAIRE_PREFIX,
+        MUNICIPALITY_PREFIX,
+        ROUND_PREFIX,
+        RESPONSES_PREFIX,
+        COUNTER_PREFIX,
+        ORGANISATION_PREFIX,
+        ACCESS_KEY_HASH_PREFIX,
+        ACCESS_KEY_PREFIX,
+        ORGANISATION_KEYS_PREFIX,
+        MUNICIPALITY_ROUNDS_PREFIX,
+        NETWORK_ROUNDS_PREFIX,
+        AUDIT_PREFIX,
+        INVITATION_PREFIX,
+        CREDENTIAL_PREFIX,
+        GUESS_PREFIX,
+        ROUND_INVITATIONS_PREFIX,
+        ROUND_BATCHES_PREFIX,
+    ];
+
+    #[test]
+    fn no_prefix_pattern_matches_another_kind() {
+        for (i, prefix) in ALL_PREFIXES.iter().enumerate() {
+            assert!(prefix.ends_with('#'), "{prefix}");
+            for (j, other) in ALL_PREFIXES.iter().enumerate() {
+                assert!(
+                    i == j || !other.starts_with(prefix),
+                    "{prefix}* would also match {other} items"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_sort_as_numbers_and_the_day_items_share_their_shard() {
+        let (round, id) = (RoundId::random(), InvitationId::random());
+        let sort_key = |number| text_of(&round_invitation(&round, number, &id), "sk");
+        assert!(sort_key(9) < sort_key(10));
+        assert!(sort_key(10) < number_sort_key(11));
+        let day = time::Date::from_calendar_date(2026, time::Month::March, 1).expect("a day");
+        let shard = counter_shard(&round, 7);
+        let day_item = answered_on(&round, 7, day);
+        assert_eq!(text_of(&day_item, "pk"), text_of(&shard, "pk"));
+        assert_eq!(text_of(&day_item, "sk"), "D#2026-03-01");
+    }
 }

@@ -269,3 +269,64 @@ async fn the_audit_trail_refuses_any_change_or_removal_of_a_line() {
         .unwrap();
     assert_eq!(page.entries, vec![entry]);
 }
+
+/// A batch is one write job: one transaction, whatever its size. (Its time is measured
+/// here but not asserted: debug builds on a shared machine vary too much.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_twenty_thousand_invitations_is_one_commit() {
+    use crate::store::{InvitationAdminStore, StoredBatch};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let municipality = Municipality {
+        id: Slug::parse("kungalv").unwrap(),
+        name: "Kungälv".into(),
+        contact: crate::domain::text::Localized::swedish("Kontakt"),
+        privacy_notice: crate::domain::text::Localized::swedish("Integritet"),
+    };
+    store.put_municipality(&municipality).await.unwrap();
+    let round = Round::open_patient_round(
+        municipality.id.clone(),
+        "Våren",
+        QuestionnaireRef {
+            id: Slug::parse("enkat").unwrap(),
+            version: 1,
+        },
+        time::OffsetDateTime::now_utc(),
+    );
+    store.create_round(&round).await.unwrap();
+    let key = HashKey::new(b"test".to_vec());
+    let secret = BatchSecret::generate();
+    let numbers: Vec<u32> = (1..=20_000).collect();
+    let invitations: Vec<NewInvitation> = numbers
+        .iter()
+        .map(|&number| NewInvitation {
+            invitation: Invitation {
+                id: InvitationId::random(),
+                round: round.id.clone(),
+                municipality: municipality.id.clone(),
+                questionnaire: round.questionnaire.clone(),
+                status: InvitationStatus::Open,
+                expires_at: time::OffsetDateTime::now_utc(),
+            },
+            number,
+            link_hash: secret.link(number).hash(&key),
+            code_hash: secret.code(number, 0).hash(&key),
+        })
+        .collect();
+    let batch = StoredBatch {
+        id: BatchId::random(),
+        round: round.id.clone(),
+        kind: BatchKind::First,
+        numbers,
+        secret_hash: secret.hash(&key),
+        code_attempts: Vec::new(),
+        created_at: time::OffsetDateTime::now_utc(),
+    };
+    let before = store.commits();
+    let started = std::time::Instant::now();
+    store.create_batch(&batch, &invitations).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(store.commits(), before + 1);
+    println!("20 000 invitations stored in {took:?}");
+}

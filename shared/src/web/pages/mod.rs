@@ -19,7 +19,7 @@ mod survey;
 pub use code::code_page;
 pub use home::home_page;
 pub use layout::layout;
-pub use message::{message_page, thanks_page};
+pub use message::{ended_page, message_page, not_started_page, thanks_page};
 pub use survey::survey_page;
 
 pub const STYLESHEET: &str = include_str!("../../../assets/svar.css");

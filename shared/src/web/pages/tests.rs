@@ -245,3 +245,29 @@ fn an_option_without_translation_is_marked_swedish_in_an_english_page() {
     );
     assert_has(&html, r#"<label for="q-vad-0">The manner</label>"#);
 }
+
+#[test]
+fn the_pages_of_a_round_not_open_say_who_asked_and_when_it_starts() {
+    let day = time::macros::date!(2027 - 03 - 01);
+    let planned = not_started_page(
+        Lang::default(),
+        &questionnaire(),
+        &municipality(),
+        Some(day),
+    )
+    .into_string();
+    assert_has(&planned, "<h1>Enkäten har inte börjat än</h1>");
+    assert!(
+        position(&planned, "<h1>") < position(&planned, "Enkäten börjar 2027-03-01."),
+        "{planned}"
+    );
+    assert_has(&planned, "Enkäten kommer från Provkommunen &amp; Co.");
+    let undated =
+        not_started_page(Lang::default(), &questionnaire(), &municipality(), None).into_string();
+    assert_has_not(&undated, "Enkäten börjar");
+
+    let ended = ended_page(english(), &questionnaire(), &municipality()).into_string();
+    assert_has(&ended, "<h1>The survey has ended</h1>");
+    assert_has(&ended, "Thank you for wanting to answer.");
+    assert_has(&ended, "<footer>");
+}

@@ -422,13 +422,13 @@ impl DynamoStore {
         batch: &BatchId,
         written: StoreResult<()>,
     ) -> StoreResult<()> {
-        if written.is_err() {
-            if let Err(error) = self.undo_batch(round, batch).await {
-                tracing::warn!(
-                    error = %crate::telemetry::error_chain(&error),
-                    "could not undo a batch that failed half-way"
-                );
-            }
+        if written.is_err()
+            && let Err(error) = self.undo_batch(round, batch).await
+        {
+            tracing::warn!(
+                error = %crate::telemetry::error_chain(&error),
+                "could not undo a batch that failed half-way"
+            );
         }
         written
     }
