@@ -16,8 +16,8 @@ use svar_shared::domain::questionnaire::{self, Slug};
 use svar_shared::domain::*;
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::workspace::{Caller, Workspace};
-use svar_shared::store::Store;
 use svar_shared::store::embedded::EmbeddedStore;
+use svar_shared::store::{RespondentStore, Store};
 use time::OffsetDateTime;
 use tower::ServiceExt;
 
@@ -35,7 +35,8 @@ pub struct App {
     pub cookie: String,
     pub caller: Caller,
     pub state: AdminState,
-    _dir: tempfile::TempDir,
+    /// Whatever keeps the store alive (a temporary folder, tables).
+    _backing: Box<dyn std::any::Any + Send + Sync>,
 }
 
 pub struct Reply {
@@ -63,11 +64,21 @@ fn organisation(id: &str, name: &str, kind: OrganisationKind) -> Organisation {
     }
 }
 
-/// A fresh store with the built-in questionnaires, the test municipality signed in.
+/// A fresh embedded store with the built-in questionnaires, the test municipality
+/// signed in.
 pub async fn spawn() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let embedded = Arc::new(EmbeddedStore::open(&dir.path().join("test.sqlite3")).unwrap());
-    let store: Arc<dyn Store> = embedded.clone();
+    let store = Arc::new(EmbeddedStore::open(&dir.path().join("test.sqlite3")).unwrap());
+    spawn_on(store, Box::new(dir)).await
+}
+
+/// The same on fresh tables in DynamoDB Local (fails loudly if it is not running).
+pub async fn spawn_on_dynamodb() -> App {
+    let backend = svar_tests::backend::Dynamo::new().await;
+    spawn_on(backend.store.clone(), Box::new(backend.tables)).await
+}
+
+async fn spawn_on(store: Arc<dyn Store>, backing: Box<dyn std::any::Any + Send + Sync>) -> App {
     for q in questionnaire::builtin().unwrap() {
         store.publish_questionnaire(&q).await.unwrap();
     }
@@ -83,7 +94,8 @@ pub async fn spawn() -> App {
         secure_cookies: true,
     };
     let (caller, cookie) = sign_in(&state, &store, "testkommun", "Testkommun").await;
-    let survey = Arc::new(SurveyService::new(embedded, hash_key));
+    let respondent: Arc<dyn RespondentStore> = store.clone();
+    let survey = Arc::new(SurveyService::new(respondent, hash_key));
     App {
         admin: svar_admin::router(state.clone()),
         state,
@@ -91,7 +103,7 @@ pub async fn spawn() -> App {
         store,
         cookie,
         caller,
-        _dir: dir,
+        _backing: backing,
     }
 }
 

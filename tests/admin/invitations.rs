@@ -314,7 +314,17 @@ async fn another_organisations_round_and_batches_are_not_found() {
 
 #[tokio::test]
 async fn reminders_go_only_to_the_unanswered_keep_first_links_working_and_stop_after_two() {
-    let app = spawn().await;
+    reminders_and_reissues(spawn().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs DynamoDB Local: source tests/services.sh && start_dynamodb_local"]
+async fn reminders_go_only_to_the_unanswered_keep_first_links_working_and_stop_after_two_on_dynamodb()
+ {
+    reminders_and_reissues(spawn_on_dynamodb().await).await;
+}
+
+async fn reminders_and_reissues(app: App) {
     let round = app.round(RoundStatus::Open).await;
     let csrf = app.csrf(&round).await;
     let first = made_from(&generate(&app, &round, &csrf, "100").await);
@@ -353,6 +363,21 @@ async fn reminders_go_only_to_the_unanswered_keep_first_links_working_and_stop_a
     assert_eq!(third.status, StatusCode::CONFLICT);
     third.assert_contains("redan fått 2 påminnelser");
     assert_eq!(app.store.round_counts(&round.id).await.unwrap().issued, 100);
+
+    // The first file is lost: its links stop, the reminders' links go on working.
+    let reissued = made_from(
+        &app.post(&format!("{}/ersatt", first.action), &csrf, &[])
+            .await,
+    );
+    let new_rows = download_csv(&app, &csrf, &reissued).await;
+    assert_eq!(new_rows.len(), 100);
+    assert_eq!(app.open(path_of(&rows[1].1)).await, StatusCode::NOT_FOUND);
+    assert_eq!(app.open(path_of(&new_rows[1].1)).await, StatusCode::OK);
+    assert_eq!(app.open(path_of(&reminded[1].1)).await, StatusCode::OK);
+    let rates = app
+        .get(&format!("/admin/omgangar/{}/svarsfrekvens", round.id))
+        .await;
+    rates.assert_contains("<dd>3,0\u{a0}%</dd>");
 }
 
 #[tokio::test]

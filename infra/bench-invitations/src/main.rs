@@ -283,7 +283,7 @@ async fn main() {
         millis(generate + csv_time + letters_time)
     );
     println!(
-        "| rate page, {answered} answers over 30 days, {rate_requests} requests | p50 {:.1} ms, p90 {:.1} ms, max {:.1} ms ({} KB) |",
+        "| rate page, {answered} answers over 30 days, {rate_requests} requests | p50 {:.2} ms, p90 {:.2} ms, max {:.2} ms ({} KB) |",
         at(0.5).as_secs_f64() * 1000.0,
         at(0.9).as_secs_f64() * 1000.0,
         times[times.len() - 1].as_secs_f64() * 1000.0,

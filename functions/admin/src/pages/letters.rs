@@ -199,11 +199,11 @@ pub fn letters_document(letters: &Letters) -> Markup {
                 style { (PreEscaped(LETTER_STYLE)) }
             }
             body {
-                div.screen-only {
-                    h1 { (title) }
-                    p { (tf("letters.print_hint", &[("count", &thousands(letters.rows.len() as u64))])) }
-                }
                 main {
+                    div.screen-only {
+                        h1 { (title) }
+                        p { (tf("letters.print_hint", &[("count", &thousands(letters.rows.len() as u64))])) }
+                    }
                     @for row in &letters.rows {
                         article.letter aria-label=(tf("letters.letter_label", &[("number", &row.number)])) {
                             p.number { (tf("letters.number", &[("number", &row.number)])) }
