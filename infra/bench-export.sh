@@ -23,6 +23,7 @@ for n in "${sizes[@]}"; do
   cat "$db" > /dev/null
   /usr/bin/time -f '{"step":"export /usr/bin/time","rows":'"$n"',"wall_s":%e,"max_rss_kb":%M}' \
     "$bench" export "$db" "$work/out-$n"
+  "$bench" read "$db"
   "$bench" bare "$db" "$work/bare-$n"
   rm -rf "$db" "$db"-wal "$db"-shm "$work/out-$n" "$work/bare-$n"
 done

@@ -8,6 +8,8 @@
 //!   invitations and per-day counts, which an export never reads. A million submits one
 //!   by one would take longer than the export measured.
 //! - `export DB OUT`: the export, store to files; prints rows, seconds and peak RSS.
+//! - `read DB`: one pass of reading every page from the store and nothing else, to tell
+//!   the store's share of an export's time (an export reads twice).
 //! - `bare DB OUT`: the yardstick: the same rows' cells, held in memory (codes interned),
 //!   written with the `csv` crate alone.
 
@@ -24,6 +26,10 @@ use svar_shared::store::{QuestionnaireStore, RoundAdminStore as _, SetupStore};
 
 type Failure = Box<dyn std::error::Error>;
 
+/// As in the local server (infra/local), whose background task runs exports.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -37,6 +43,7 @@ fn main() -> Result<(), Failure> {
             runtime.block_on(run_export(Path::new(db), Path::new(out)))
         }
         [step, db, out] if step == "bare" => runtime.block_on(bare(Path::new(db), Path::new(out))),
+        [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
         _ => Err("usage: bench-export generate DB N | export DB OUT | bare DB OUT".into()),
     }
 }
@@ -264,6 +271,33 @@ async fn run_export(db: &Path, out: &Path) -> Result<(), Failure> {
         manifest.rows as f64 / seconds,
         peak_rss_kb(),
         manifest.files[0].bytes
+    );
+    Ok(())
+}
+
+async fn read(db: &Path) -> Result<(), Failure> {
+    let store = EmbeddedStore::open(db)?;
+    let round = the_round(&store).await?;
+    let started = Instant::now();
+    let (mut rows, mut cursor) = (0u64, None);
+    loop {
+        let page = svar_shared::store::ResponseStore::responses_page(
+            &store,
+            &round.id,
+            cursor.as_ref(),
+            1000,
+        )
+        .await?;
+        rows += page.responses.len() as u64;
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"step\":\"read (one pass, store only)\",\"rows\":{rows},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0}}}",
+        rows as f64 / seconds
     );
     Ok(())
 }

@@ -229,10 +229,9 @@ pub struct CellStats {
 }
 
 fn text_cell<'r>(text: &'r str, stats: &mut CellStats) -> Cow<'r, str> {
+    #[allow(clippy::ptr_arg)] // Whether it is owned is the point.
     fn count(stats: &mut CellStats, safe: &Cow<'_, str>) {
-        if matches!(safe, Cow::Owned(_)) {
-            stats.neutralised += 1;
-        }
+        stats.neutralised += u64::from(matches!(safe, Cow::Owned(_)));
     }
     match scrub(text) {
         Cow::Borrowed(text) => {

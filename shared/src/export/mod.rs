@@ -22,10 +22,9 @@ mod manifest;
 mod permute;
 mod scrub;
 mod sink;
+mod suppression;
 
-pub use aggregates::{
-    AggregateRow, AggregateTable, NetworkAggregates, network_aggregates, suppress,
-};
+pub use aggregates::{AggregateRow, AggregateTable, NetworkAggregates, network_aggregates};
 pub use codebook::Codebook;
 pub use columns::{ColumnKind, DONT_KNOW_CODE, Layout, NOT_APPLICABLE_CODE};
 pub use engine::{
@@ -37,3 +36,4 @@ pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound,
 pub use permute::Permutation;
 pub use scrub::{REMOVED, neutralise, scrub};
 pub use sink::{ExportSink, FolderSink};
+pub use suppression::{Suppression, suppress};
