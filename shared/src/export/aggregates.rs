@@ -161,7 +161,7 @@ where
         let mut cursor: Option<PageCursor> = None;
         loop {
             let page = store
-                .responses_page(&round.id, cursor.as_ref(), page_size)
+                .responses_page(&round.id, cursor.as_ref(), page_size.max(1))
                 .await?;
             for response in &page.responses {
                 for (variable, cells) in variables.iter().zip(table.iter_mut()) {

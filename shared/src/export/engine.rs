@@ -238,7 +238,7 @@ where
     for (index, round) in rounds.iter().enumerate() {
         let number = index as u16 + 1;
         let rows = &mut round_rows[index];
-        for_each_response(store, round, options.page_size, |response| {
+        for_each_response(store, round, options.page_size.max(1), |response| {
             background.combination(number, response, &mut key);
             counts.add(&key);
             *rows += 1;
@@ -289,7 +289,7 @@ where
         cursor = None;
         loop {
             let page = store
-                .responses_page(&round.id, cursor.as_ref(), options.page_size)
+                .responses_page(&round.id, cursor.as_ref(), options.page_size.max(1))
                 .await?;
             let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(layout.columns.len());
             let mut plain = builder(b',').from_writer(&mut plain_buffer);
