@@ -5,8 +5,10 @@ use std::io;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+use svar_shared::domain::questionnaire;
 use svar_shared::domain::*;
 use svar_shared::export::{self, ExportError, ExportSink, FolderSink};
+use svar_shared::store::ResponseStore as _;
 use svar_tests::slug;
 
 use crate::*;
@@ -318,4 +320,92 @@ async fn a_write_that_fails_half_way_aborts_every_file_and_a_retry_starts_clean(
         setup.read("failed", "responses.csv"),
         setup.read("clean", "responses.csv")
     );
+}
+
+/// A store that shows one more response on every read after the first pass's, as if a
+/// respondent sent one during the export.
+struct GrowingStore {
+    inner: svar_shared::store::embedded::EmbeddedStore,
+    extra: Response,
+    passes: std::sync::Mutex<u32>,
+}
+
+#[async_trait]
+impl svar_shared::store::QuestionnaireStore for GrowingStore {
+    async fn publish_questionnaire(
+        &self,
+        q: &questionnaire::Questionnaire,
+    ) -> svar_shared::store::StoreResult<()> {
+        self.inner.publish_questionnaire(q).await
+    }
+    async fn questionnaire(
+        &self,
+        id: &questionnaire::QuestionnaireId,
+        version: u32,
+    ) -> svar_shared::store::StoreResult<Option<questionnaire::Questionnaire>> {
+        self.inner.questionnaire(id, version).await
+    }
+}
+
+#[async_trait]
+impl svar_shared::store::ResponseStore for GrowingStore {
+    async fn submit_response(
+        &self,
+        invitation: &InvitationId,
+        response: &Response,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::SubmitOutcome> {
+        self.inner.submit_response(invitation, response).await
+    }
+    async fn count_responses(&self, round: &RoundId) -> svar_shared::store::StoreResult<u64> {
+        self.inner.count_responses(round).await
+    }
+    async fn responses_page(
+        &self,
+        round: &RoundId,
+        after: Option<&svar_shared::store::PageCursor>,
+        limit: u32,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::ResponsePage> {
+        let mut page = self.inner.responses_page(round, after, limit).await?;
+        if after.is_none() {
+            *self.passes.lock().unwrap() += 1;
+        }
+        if *self.passes.lock().unwrap() > 1 && page.next.is_none() {
+            page.responses.push(self.extra.clone());
+        }
+        Ok(page)
+    }
+}
+
+#[tokio::test]
+async fn a_response_arriving_during_the_export_fails_it_cleanly() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    let mut extra = setup
+        .store
+        .responses_page(&round.id, None, 1)
+        .await
+        .unwrap()
+        .responses
+        .remove(0);
+    extra.id = ResponseId::random();
+    let store = GrowingStore {
+        inner: setup.store.clone(),
+        extra,
+        passes: std::sync::Mutex::new(0),
+    };
+    let mut sink = FolderSink::create(&setup.folder("grown")).unwrap();
+    let error = export::export(
+        &store,
+        std::slice::from_ref(&round),
+        &options(1),
+        &mut sink,
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, ExportError::ChangedDuringExport),
+        "{error:?}"
+    );
+    assert!(!file_exists(&setup.folder("grown")));
 }

@@ -289,3 +289,56 @@ pub fn excel_cell<'c>(column: &Column, cell: &'c str) -> Cow<'c, str> {
         _ => Cow::Borrowed(cell),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::questionnaire::parse_definition;
+
+    #[test]
+    fn two_columns_with_one_name_are_refused() {
+        let source = r#"
+id = "krock"
+version = 1
+title = { sv = "Krock" }
+
+[[sections]]
+id = "s"
+title = { sv = "S" }
+
+[[sections.questions]]
+id = "val"
+kind = "multiple_choice"
+text = { sv = "Val?" }
+options = [{ code = "a", label = { sv = "A" } }, { code = "b", label = { sv = "B" } }]
+
+[[sections.questions]]
+id = "val_a"
+kind = "yes_no"
+text = { sv = "A?" }
+"#;
+        let questionnaire = parse_definition("krock.toml", source).expect("valid");
+        let error = Layout::new(&questionnaire, false).unwrap_err();
+        assert!(error.contains("val_a"), "{error}");
+    }
+
+    #[test]
+    fn free_text_columns_exist_only_when_asked_for() {
+        let survey = crate::domain::questionnaire::builtin()
+            .expect("built in")
+            .into_iter()
+            .find(|q| q.id.as_str() == "patientupplevelse")
+            .expect("the patient survey");
+        let names = |free_text| -> Vec<String> {
+            Layout::new(&survey, free_text)
+                .expect("a layout")
+                .columns
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert!(!names(false).contains(&"helhet_ovrigt".to_owned()));
+        assert!(names(true).contains(&"helhet_ovrigt".to_owned()));
+        assert!(names(false).contains(&"helhet_forbattra_mer_tid".to_owned()));
+    }
+}
