@@ -367,9 +367,9 @@ impl svar_shared::store::ResponseStore for GrowingStore {
     ) -> svar_shared::store::StoreResult<svar_shared::store::ResponsePage> {
         let mut page = self.inner.responses_page(round, after, limit).await?;
         if after.is_none() {
-            *self.passes.lock().unwrap() += 1;
+            *self.passes.lock().expect("not poisoned") += 1;
         }
-        if *self.passes.lock().unwrap() > 1 && page.next.is_none() {
+        if *self.passes.lock().expect("not poisoned") > 1 && page.next.is_none() {
             page.responses.push(self.extra.clone());
         }
         Ok(page)
