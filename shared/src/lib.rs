@@ -2,6 +2,7 @@
 //!
 //! The layers, each knowing only those below it:
 //! - [`domain`]: questionnaires, ids, credentials, answers and their validation, text.
+//! - [`export`]: anonymised exports of responses and the network's aggregate tables.
 //! - [`store`]: storage traits and their SQLite and DynamoDB implementations.
 //! - [`service`]: the use cases (the respondent path, setting up rounds), on the traits.
 //! - [`web`]: router layers, the error-to-HTTP mapping, form decoding, pages and texts.
@@ -9,6 +10,7 @@
 
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod service;
 pub mod startup;
 pub mod store;

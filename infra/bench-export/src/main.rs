@@ -1,0 +1,367 @@
+//! The export benchmark (run by `infra/bench-export.sh`), one step per process so each
+//! step's peak memory is its own:
+//!
+//! - `generate DB N`: N synthetic answers to `patientupplevelse` in a new embedded store.
+//!   The store's own calls make the municipality, questionnaire and round; the responses
+//!   go straight into its `responses` table in one transaction, exactly as
+//!   `submit_response` stores them (the same JSON, the round's count), but without
+//!   invitations and per-day counts, which an export never reads. A million submits one
+//!   by one would take longer than the export measured.
+//! - `export DB OUT`: the export, store to files; prints rows, seconds and peak RSS.
+//! - `read DB`: one pass of reading every page from the store and nothing else, to tell
+//!   the store's share of an export's time (an export reads twice).
+//! - `bare DB OUT`: the yardstick: the same rows' cells, held in memory (codes interned),
+//!   written with the `csv` crate alone.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use svar_shared::domain::questionnaire::{self, QuestionKind, Questionnaire, Slug};
+use svar_shared::domain::text::Localized;
+use svar_shared::domain::*;
+use svar_shared::export::{self, ExportOptions, FolderSink, Layout};
+use svar_shared::store::embedded::EmbeddedStore;
+use svar_shared::store::{QuestionnaireStore, RoundAdminStore as _, SetupStore};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// As in the local server (infra/local), whose background task runs exports.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+fn main() -> Result<(), Failure> {
+    let args: Vec<String> = std::env::args().collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    match args.get(1..).unwrap_or_default() {
+        [step, db, n] if step == "generate" => {
+            runtime.block_on(generate(Path::new(db), n.parse()?))
+        }
+        [step, db, out] if step == "export" => {
+            runtime.block_on(run_export(Path::new(db), Path::new(out)))
+        }
+        [step, db, out] if step == "bare" => runtime.block_on(bare(Path::new(db), Path::new(out))),
+        [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
+        _ => Err("usage: bench-export generate DB N | export DB OUT | bare DB OUT".into()),
+    }
+}
+
+fn patient_survey() -> Result<Questionnaire, Failure> {
+    questionnaire::builtin()?
+        .into_iter()
+        .find(|q| q.id.as_str() == questionnaire::PATIENT_SURVEY_ID)
+        .ok_or_else(|| "no built-in patient survey".into())
+}
+
+/// SplitMix64: a fixed generator, so every run makes the same data.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// An index drawn with the given weights.
+    fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u32 = weights.iter().sum();
+        let mut pick = self.below(total as usize) as u32;
+        for (index, weight) in weights.iter().enumerate() {
+            if pick < *weight {
+                return index;
+            }
+            pick -= weight;
+        }
+        weights.len() - 1
+    }
+}
+
+fn slug(value: &str) -> Slug {
+    Slug::parse(value).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One synthetic response: background skewed as in real rounds (most patients old and
+/// answering themselves), scale answers leaning positive, a few "Vet ej" and blanks.
+fn synthetic(questionnaire: &Questionnaire, round: &Round, random: &mut Random) -> Response {
+    let mut answers = Answers::new();
+    for (_, question) in questionnaire.questions() {
+        let id = question.id.as_str();
+        if id.starts_with("hjalp")
+            && !matches!(answers.get(&slug("vem_svarar")), Some(Answer::Choice(c)) if c.as_str() != "patient")
+        {
+            continue;
+        }
+        if !question.required && random.below(100) < 3 {
+            continue;
+        }
+        if question.dont_know && random.below(100) < 5 {
+            answers.insert(question.id.clone(), Answer::DontKnow);
+            continue;
+        }
+        let answer = match &question.kind {
+            QuestionKind::SingleChoice { options } => {
+                let weights: Vec<u32> = match id {
+                    "vem_svarar" => vec![70, 20, 10],
+                    "alder" => vec![5, 15, 35, 38, 7],
+                    "kon" => vec![60, 39, 1],
+                    "vardform" => vec![70, 20, 8, 2],
+                    _ if options.len() == 5 => vec![3, 7, 20, 35, 35],
+                    _ => vec![1; options.len()],
+                };
+                Answer::Choice(options[random.weighted(&weights)].code.clone())
+            }
+            QuestionKind::MultipleChoice { options, .. } => {
+                let mut chosen: Vec<_> = (0..1 + random.below(3))
+                    .map(|_| random.below(options.len()))
+                    .collect();
+                chosen.sort_unstable();
+                chosen.dedup();
+                Answer::Choices(
+                    chosen
+                        .into_iter()
+                        .map(|i| options[i].code.clone())
+                        .collect(),
+                )
+            }
+            QuestionKind::YesNo => Answer::YesNo(random.below(4) != 0),
+            QuestionKind::Text { .. } => {
+                Answer::Text("Personalen är vänlig men har ont om tid.".to_owned())
+            }
+            QuestionKind::Number { .. } => Answer::Number(random.below(100) as f64),
+            QuestionKind::Month => Answer::Month("2026-03".to_owned()),
+        };
+        answers.insert(question.id.clone(), answer);
+    }
+    let day = time::Date::from_ordinal_date(2026, 1 + random.below(300) as u16)
+        .unwrap_or(time::macros::date!(2026 - 01 - 01));
+    Response {
+        id: ResponseId::random(),
+        round: round.id.clone(),
+        municipality: round.municipality.clone(),
+        questionnaire: round.questionnaire.clone(),
+        submitted_on: day,
+        answers,
+    }
+}
+
+async fn generate(db: &Path, n: u64) -> Result<(), Failure> {
+    let started = Instant::now();
+    let questionnaire = patient_survey()?;
+    let round = {
+        let store = EmbeddedStore::open(db)?;
+        store.publish_questionnaire(&questionnaire).await?;
+        store
+            .put_municipality(&Municipality {
+                id: slug("benchkommun"),
+                name: "Benchkommun".into(),
+                contact: Localized::swedish("-"),
+                privacy_notice: Localized::swedish("-"),
+            })
+            .await?;
+        let round = Round::open_patient_round(
+            slug("benchkommun"),
+            "Benchmark",
+            QuestionnaireRef {
+                id: questionnaire.id.clone(),
+                version: questionnaire.version,
+            },
+            time::OffsetDateTime::now_utc(),
+        );
+        store.create_round(&round).await?;
+        round
+    };
+    let mut connection = rusqlite::Connection::open(db)?;
+    connection.execute_batch("PRAGMA synchronous = OFF;")?;
+    let transaction = connection.transaction()?;
+    {
+        let mut insert =
+            transaction.prepare("INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)")?;
+        let mut random = Random(2026);
+        // Inserted in id order, so the table grows at its end (ids are random).
+        let mut responses: Vec<Response> = Vec::with_capacity(10_000);
+        let round_id = round.id.to_string();
+        let mut ids: Vec<ResponseId> = (0..n).map(|_| ResponseId::random()).collect();
+        ids.sort();
+        for id in ids {
+            let mut response = synthetic(&questionnaire, &round, &mut random);
+            response.id = id;
+            responses.push(response);
+            if responses.len() == responses.capacity() {
+                for response in responses.drain(..) {
+                    insert.execute((
+                        &round_id,
+                        response.id.to_string(),
+                        serde_json::to_string(&response)?,
+                    ))?;
+                }
+            }
+        }
+        for response in responses.drain(..) {
+            insert.execute((
+                &round_id,
+                response.id.to_string(),
+                serde_json::to_string(&response)?,
+            ))?;
+        }
+        transaction.execute(
+            "UPDATE rounds SET response_count = ?1 WHERE id = ?2",
+            (n as i64, &round_id),
+        )?;
+    }
+    transaction.commit()?;
+    connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    println!(
+        "{{\"step\":\"generate\",\"rows\":{n},\"seconds\":{:.2}}}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn the_round(store: &EmbeddedStore) -> Result<Round, Failure> {
+    let rounds = store.rounds_of_municipality(&slug("benchkommun")).await?;
+    rounds
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no round: run generate first".into())
+}
+
+/// Peak resident memory of this process, from the kernel (kB).
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse()
+                    .unwrap_or(0)
+            })
+        })
+        .unwrap_or(0)
+}
+
+async fn run_export(db: &Path, out: &Path) -> Result<(), Failure> {
+    let store = EmbeddedStore::open(db)?;
+    let round = the_round(&store).await?;
+    let mut sink = FolderSink::create(out)?;
+    let options = ExportOptions::new(42, time::macros::date!(2026 - 11 - 25));
+    let started = Instant::now();
+    let manifest = export::export(
+        &store,
+        std::slice::from_ref(&round),
+        &options,
+        &mut sink,
+        &mut |_| {},
+    )
+    .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"step\":\"export\",\"rows\":{},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0},\"peak_rss_kb\":{},\"bytes\":{}}}",
+        manifest.rows,
+        manifest.rows as f64 / seconds,
+        peak_rss_kb(),
+        manifest.files[0].bytes
+    );
+    Ok(())
+}
+
+async fn read(db: &Path) -> Result<(), Failure> {
+    let store = EmbeddedStore::open(db)?;
+    let round = the_round(&store).await?;
+    let started = Instant::now();
+    let (mut rows, mut cursor) = (0u64, None);
+    loop {
+        let page = svar_shared::store::ResponseStore::responses_page(
+            &store,
+            &round.id,
+            cursor.as_ref(),
+            1000,
+        )
+        .await?;
+        rows += page.responses.len() as u64;
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"step\":\"read (one pass, store only)\",\"rows\":{rows},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0}}}",
+        rows as f64 / seconds
+    );
+    Ok(())
+}
+
+async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
+    // The same rows, read and laid out as the export does, held in memory with their
+    // cells interned (a row is one small number per column).
+    let store = EmbeddedStore::open(db)?;
+    let round = the_round(&store).await?;
+    let questionnaire = patient_survey()?;
+    let layout = Layout::new(&questionnaire, false)?;
+    let mut interned: HashMap<String, u16> = HashMap::new();
+    let mut strings: Vec<String> = Vec::new();
+    let mut rows: Vec<Box<[u16]>> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = svar_shared::store::ResponseStore::responses_page(
+            &store,
+            &round.id,
+            cursor.as_ref(),
+            1000,
+        )
+        .await?;
+        for response in &page.responses {
+            let mut cells = Vec::new();
+            layout.fill(response, &mut cells, &mut Default::default());
+            let row: Box<[u16]> = cells
+                .iter()
+                .map(|cell| {
+                    *interned.entry(cell.to_string()).or_insert_with(|| {
+                        strings.push(cell.to_string());
+                        (strings.len() - 1) as u16
+                    })
+                })
+                .collect();
+            rows.push(row);
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    std::fs::create_dir_all(out)?;
+    let started = Instant::now();
+    let file =
+        std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(out.join("bare.csv"))?);
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(file);
+    writer.write_record(layout.columns.iter().map(|c| c.name.as_str()))?;
+    for (number, row) in rows.iter().enumerate() {
+        writer.write_field((number + 1).to_string())?;
+        for cell in &row[1..] {
+            writer.write_field(&strings[usize::from(*cell)])?;
+        }
+        writer.write_record(None::<&[u8]>)?;
+    }
+    writer.flush()?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"step\":\"bare\",\"rows\":{},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0},\"peak_rss_kb\":{}}}",
+        rows.len(),
+        rows.len() as f64 / seconds,
+        peak_rss_kb()
+    );
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! The codebook: what each column means, in every language of the questionnaire.
+//!
+//! `codebook.csv` is long: one row per variable and code (one row with an empty code for
+//! variables without codes), so it filters and joins in any tool. `codebook.json` holds
+//! the same as one document.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::domain::questionnaire::{QuestionKind, Questionnaire};
+use crate::domain::text::Localized;
+use crate::domain::text::SWEDISH as SWEDISH_FIRST;
+
+use super::columns::{
+    ColumnKind, DONT_KNOW_CODE, Layout, MONTH_COLUMN, NOT_APPLICABLE_CODE, ROUND_COLUMN, ROW_COLUMN,
+};
+use super::scrub::neutralise;
+
+/// The labels of the reserved codes, as respondents saw them (`shared/ui/*.toml`); kept
+/// here so the export does not depend on the web layer's strings.
+fn special_label(code: &str) -> Localized {
+    if code == DONT_KNOW_CODE {
+        Localized::swedish("Vet ej").with("en", "Don't know")
+    } else {
+        Localized::swedish("Ej aktuellt").with("en", "Not applicable")
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Codebook {
+    pub questionnaire: String,
+    pub version: u32,
+    pub title: Localized,
+    pub languages: Vec<String>,
+    pub variables: Vec<Variable>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Variable {
+    pub name: String,
+    /// The question the column comes from; empty for `rad`, `omgang`, `svarsmanad`.
+    pub question: String,
+    pub kind: &'static str,
+    pub text: Localized,
+    pub codes: Vec<Code>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Code {
+    pub code: String,
+    pub label: Localized,
+    /// `dont_know` or `not_applicable` for the reserved codes, else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub special: Option<&'static str>,
+}
+
+fn fixed_text(name: &str) -> Localized {
+    match name {
+        ROW_COLUMN => Localized::swedish("Radnummer, nytt för varje export och i slumpad ordning")
+            .with("en", "Row number, new in every export and in random order"),
+        ROUND_COLUMN => Localized::swedish("Omgångens nummer i manifestets lista över omgångar")
+            .with("en", "The round's number in the manifest's list of rounds"),
+        MONTH_COLUMN => Localized::swedish("Månaden svaret skickades (ÅÅÅÅ-MM)")
+            .with("en", "The month the response was sent (YYYY-MM)"),
+        _ => Localized::swedish(""),
+    }
+}
+
+fn specials(dont_know: bool, not_applicable: bool) -> Vec<Code> {
+    [
+        (dont_know, DONT_KNOW_CODE, "dont_know"),
+        (not_applicable, NOT_APPLICABLE_CODE, "not_applicable"),
+    ]
+    .into_iter()
+    .filter(|(offered, _, _)| *offered)
+    .map(|(_, code, special)| Code {
+        code: code.to_owned(),
+        label: special_label(code),
+        special: Some(special),
+    })
+    .collect()
+}
+
+impl Codebook {
+    pub fn new(questionnaire: &Questionnaire, layout: &Layout) -> Self {
+        let mut languages = BTreeSet::new();
+        let mut variables = Vec::new();
+        languages.extend(questionnaire.title.codes().map(str::to_owned));
+        for column in &layout.columns {
+            let Some(index) = column.question else {
+                variables.push(Variable {
+                    name: column.name.clone(),
+                    question: String::new(),
+                    kind: column.kind.as_str(),
+                    text: fixed_text(&column.name),
+                    codes: Vec::new(),
+                });
+                continue;
+            };
+            let question = &layout.questions[index];
+            languages.extend(question.text.codes().map(str::to_owned));
+            let flag = || {
+                vec![
+                    Code {
+                        code: "1".into(),
+                        label: Localized::swedish("Valt").with("en", "Chosen"),
+                        special: None,
+                    },
+                    Code {
+                        code: "0".into(),
+                        label: Localized::swedish("Inte valt").with("en", "Not chosen"),
+                        special: None,
+                    },
+                ]
+            };
+            let (text, codes) = match (&column.kind, &question.kind) {
+                (ColumnKind::Flag, QuestionKind::MultipleChoice { options, .. }) => {
+                    // The option's (or special answer's) label joined to the question.
+                    let code = column
+                        .name
+                        .rsplit_once(&format!("{}_", question.id))
+                        .map(|(_, c)| c)
+                        .unwrap_or("");
+                    let label = options
+                        .iter()
+                        .find(|o| o.code.as_str() == code)
+                        .map(|o| o.label.clone())
+                        .unwrap_or_else(|| special_label(code));
+                    (joined(&question.text, &label), flag())
+                }
+                (_, QuestionKind::SingleChoice { options }) => {
+                    let mut codes: Vec<Code> = options
+                        .iter()
+                        .map(|o| Code {
+                            code: o.code.to_string(),
+                            label: o.label.clone(),
+                            special: None,
+                        })
+                        .collect();
+                    codes.extend(specials(question.dont_know, question.not_applicable));
+                    (question.text.clone(), codes)
+                }
+                (_, QuestionKind::YesNo) => {
+                    let mut codes = vec![
+                        Code {
+                            code: "1".into(),
+                            label: Localized::swedish("Ja").with("en", "Yes"),
+                            special: None,
+                        },
+                        Code {
+                            code: "0".into(),
+                            label: Localized::swedish("Nej").with("en", "No"),
+                            special: None,
+                        },
+                    ];
+                    codes.extend(specials(question.dont_know, question.not_applicable));
+                    (question.text.clone(), codes)
+                }
+                _ => (
+                    question.text.clone(),
+                    specials(question.dont_know, question.not_applicable),
+                ),
+            };
+            variables.push(Variable {
+                name: column.name.clone(),
+                question: question.id.to_string(),
+                kind: column.kind.as_str(),
+                text,
+                codes,
+            });
+        }
+        let mut languages: Vec<String> = languages.into_iter().collect();
+        languages.sort_by_key(|code| (code != SWEDISH_FIRST, code.clone()));
+        Self {
+            questionnaire: questionnaire.id.to_string(),
+            version: questionnaire.version,
+            title: questionnaire.title.clone(),
+            languages,
+            variables,
+        }
+    }
+
+    /// `codebook.csv`: RFC 4180, UTF-8. Every text cell neutralised against formulas.
+    pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut header = vec![
+            "variable".to_owned(),
+            "question".to_owned(),
+            "kind".to_owned(),
+        ];
+        header.extend(self.languages.iter().map(|l| format!("text_{l}")));
+        header.push("code".to_owned());
+        header.extend(self.languages.iter().map(|l| format!("label_{l}")));
+        header.extend(["special", "questionnaire", "version"].map(str::to_owned));
+        writer.write_record(&header)?;
+        let version = self.version.to_string();
+        for variable in &self.variables {
+            let no_code = [Code {
+                code: String::new(),
+                label: Localized::swedish(""),
+                special: None,
+            }];
+            let codes = if variable.codes.is_empty() {
+                &no_code[..]
+            } else {
+                &variable.codes
+            };
+            for code in codes {
+                let mut row: Vec<String> = vec![
+                    variable.name.clone(),
+                    variable.question.clone(),
+                    variable.kind.to_owned(),
+                ];
+                row.extend(
+                    self.languages
+                        .iter()
+                        .map(|l| in_language(&variable.text, l)),
+                );
+                row.push(code.code.clone());
+                row.extend(self.languages.iter().map(|l| in_language(&code.label, l)));
+                row.push(code.special.unwrap_or("").to_owned());
+                row.push(self.questionnaire.clone());
+                row.push(version.clone());
+                writer.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
+            }
+        }
+        writer
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
+    }
+}
+
+fn in_language(text: &Localized, code: &str) -> String {
+    text.in_code(code).unwrap_or_default().to_owned()
+}
+
+fn joined(question: &Localized, option: &Localized) -> Localized {
+    let mut result = Localized::swedish(format!("{}: {}", question.sv(), option.sv()));
+    for code in question.codes() {
+        if code != SWEDISH_FIRST {
+            let (q, o) = (
+                question.in_code(code).unwrap_or(question.sv()),
+                option.in_code(code).unwrap_or(option.sv()),
+            );
+            result = result.with(code, format!("{q}: {o}"));
+        }
+    }
+    result
+}

@@ -1,0 +1,294 @@
+//! k-anonymity over the background variables.
+//!
+//! The first pass over the responses counts each combination of background values (per
+//! round); memory grows with the number of combinations, never with the rows. From the
+//! counts a plan is made, and the second pass applies it while writing.
+//!
+//! The rule (local suppression, as statistics offices do it): while some combination is
+//! shared by fewer than k rows, the smallest such group (ties: the first in order) loses
+//! one more background value, the one whose value is rarest in the whole export (ties:
+//! the variable listed first), emptied; then the groups are counted again. Smallest
+//! first, so a small group can join a bigger one before that one is broken up.
+//! An emptied value joins the rows that left the question blank: both print as an empty
+//! cell, so they form one group. Rows whose background values are all empty cannot be
+//! singled out by them and are left as they are, however few. Every decision depends only
+//! on the counts, so the same data gives the same plan.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::questionnaire::{Question, QuestionId, QuestionKind, Questionnaire};
+use crate::domain::{Answer, Response};
+
+/// The smallest group published by default: the minimum group size of the national
+/// elderly-care survey.
+pub const DEFAULT_K: u32 = 7;
+/// Below this, an export is refused whatever is asked.
+pub const MIN_K: u32 = 3;
+
+/// The background variables of a questionnaire: the questions a neighbour or a relative
+/// could know about a patient, and so could use to find the patient's row. The
+/// questionnaire file format has no marker for them yet, so the built-in questionnaires
+/// list theirs here; others have none (only the round-size rule protects them) until the
+/// format gets a `background = true` marker.
+pub fn background_questions(questionnaire: &str) -> &'static [&'static str] {
+    match questionnaire {
+        crate::domain::questionnaire::PATIENT_SURVEY_ID => {
+            &["alder", "kon", "vardform", "vem_svarar"]
+        }
+        _ => &[],
+    }
+}
+
+/// One combination: the round's number, then one value per background variable
+/// (0 for empty, 1.. for the question's codes in order, then the specials).
+pub type Combination = Vec<u16>;
+
+/// The background questions of one export and how to read their values.
+#[derive(Debug, Clone)]
+pub struct Background {
+    /// Question id and its codes, in the order of [`background_questions`].
+    questions: Vec<(QuestionId, Vec<String>)>,
+}
+
+impl Background {
+    /// Only single-choice and yes/no questions can be background variables.
+    pub fn new(questionnaire: &Questionnaire, ids: &[&str]) -> Result<Self, String> {
+        let mut questions = Vec::new();
+        for id in ids {
+            let question: &Question = questionnaire
+                .question(id)
+                .ok_or_else(|| format!("background question '{id}' is not in the questionnaire"))?;
+            let codes = match question.kind {
+                QuestionKind::SingleChoice { .. } | QuestionKind::YesNo => question
+                    .choice_codes()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+                _ => {
+                    return Err(format!(
+                        "background question '{id}' is not a single choice or yes/no question"
+                    ));
+                }
+            };
+            questions.push((question.id.clone(), codes));
+        }
+        Ok(Self { questions })
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.questions.iter().map(|(id, _)| id.as_str())
+    }
+
+    /// Writes the combination of a response in round number `round` into `key`.
+    pub fn combination(&self, round: u16, response: &Response, key: &mut Combination) {
+        key.clear();
+        key.push(round);
+        for (id, codes) in &self.questions {
+            let value = match response.answers.get(id) {
+                None => 0,
+                Some(Answer::Choice(code)) => codes
+                    .iter()
+                    .position(|c| c == code.as_str())
+                    .map_or(u16::MAX, |i| i as u16 + 1),
+                Some(Answer::YesNo(yes)) => {
+                    if *yes {
+                        1
+                    } else {
+                        2
+                    }
+                }
+                Some(Answer::DontKnow) => codes.len() as u16 + 1,
+                Some(Answer::NotApplicable) => codes.len() as u16 + 2,
+                Some(_) => u16::MAX,
+            };
+            key.push(value);
+        }
+    }
+}
+
+/// Rows per combination, from the first pass.
+#[derive(Debug, Default, Clone)]
+pub struct Counts(pub HashMap<Combination, u64>);
+
+impl Counts {
+    pub fn add(&mut self, key: &Combination) {
+        match self.0.get_mut(key.as_slice()) {
+            Some(count) => *count += 1,
+            None => {
+                self.0.insert(key.clone(), 1);
+            }
+        }
+    }
+}
+
+/// Which background values each combination loses (bit i: variable i).
+#[derive(Debug, Default, Clone)]
+pub struct Plan {
+    masks: HashMap<Combination, u32>,
+    /// Cells emptied in all.
+    pub cells_suppressed: u64,
+    /// Rows with at least one emptied cell.
+    pub rows_changed: u64,
+}
+
+impl Plan {
+    /// The mask for a combination; `None` if it was not counted (the data changed).
+    pub fn mask(&self, key: &[u16]) -> Option<u32> {
+        self.masks.get(key).copied()
+    }
+}
+
+fn generalised(key: &[u16], mask: u32) -> Combination {
+    key.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i > 0 && mask & (1 << (i - 1)) != 0 {
+                0
+            } else {
+                *v
+            }
+        })
+        .collect()
+}
+
+/// The suppression plan for `counts` so that every published combination (other than
+/// all-empty) is shared by at least `k` rows.
+pub fn plan(counts: &Counts, k: u64) -> Plan {
+    // How often each value of each variable occurs: "rarest" is measured on these.
+    let mut marginal: HashMap<(usize, u16), u64> = HashMap::new();
+    for (key, count) in &counts.0 {
+        for (i, value) in key.iter().enumerate().skip(1) {
+            *marginal.entry((i, *value)).or_default() += count;
+        }
+    }
+    let mut masks: BTreeMap<Combination, u32> = counts.0.keys().map(|k| (k.clone(), 0)).collect();
+    loop {
+        let mut groups: BTreeMap<Combination, u64> = BTreeMap::new();
+        for (key, mask) in &masks {
+            *groups.entry(generalised(key, *mask)).or_default() += counts.0[key];
+        }
+        let smallest = groups
+            .iter()
+            .filter(|(group, size)| **size < k && group.iter().skip(1).any(|v| *v != 0))
+            .min_by_key(|(group, size)| (**size, (*group).clone()));
+        let Some((group, _)) = smallest else {
+            break;
+        };
+        let rarest = group
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, value)| **value != 0)
+            .min_by_key(|(i, value)| (marginal[&(*i, **value)], *i))
+            .map(|(i, _)| i);
+        let Some(variable) = rarest else {
+            break;
+        };
+        let group = group.clone();
+        for (key, mask) in masks.iter_mut() {
+            if generalised(key, *mask) == group {
+                *mask |= 1 << (variable - 1);
+            }
+        }
+    }
+    let mut result = Plan::default();
+    for (key, mask) in masks {
+        let count = counts.0[&key];
+        if mask != 0 {
+            result.rows_changed += count;
+            result.cells_suppressed += count * u64::from(mask.count_ones());
+        }
+        result.masks.insert(key, mask);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(rows: &[(&[u16], u64)]) -> Counts {
+        Counts(rows.iter().map(|(k, c)| (k.to_vec(), *c)).collect())
+    }
+
+    /// The published groups after the plan, each with its size.
+    fn published(counts: &Counts, plan: &Plan) -> HashMap<Combination, u64> {
+        let mut groups = HashMap::new();
+        for (key, count) in &counts.0 {
+            *groups
+                .entry(generalised(key, plan.mask(key).unwrap()))
+                .or_default() += count;
+        }
+        groups
+    }
+
+    #[test]
+    fn groups_of_at_least_k_are_left_alone() {
+        let c = counts(&[(&[1, 1, 1], 7), (&[1, 2, 1], 9)]);
+        let plan = plan(&c, 7);
+        assert_eq!(plan.cells_suppressed, 0);
+        assert_eq!(plan.mask(&[1, 1, 1]), Some(0));
+    }
+
+    #[test]
+    fn a_small_group_loses_its_rarest_value_first() {
+        // Variable 1's value 2 is the rarest value (3 rows), so [2, 1] loses it first;
+        // [_, 1] is still only those 3 rows, so it loses variable 2 as well.
+        let c = counts(&[(&[1, 1, 1], 20), (&[1, 2, 1], 3), (&[1, 1, 2], 10)]);
+        let plan = plan(&c, 7);
+        assert_eq!(plan.mask(&[1, 2, 1]), Some(0b11));
+        assert_eq!(plan.mask(&[1, 1, 1]), Some(0));
+        assert_eq!(plan.cells_suppressed, 6);
+        assert_eq!(plan.rows_changed, 3);
+    }
+
+    #[test]
+    fn suppressing_one_value_is_enough_when_the_wider_group_is_big() {
+        // [1, 9, 1] is rare (2 rows); emptying variable 1 puts it with 10 rows that left
+        // variable 1 blank and share variable 2's value.
+        let c = counts(&[(&[1, 0, 1], 10), (&[1, 9, 1], 2), (&[1, 1, 1], 8)]);
+        let plan = plan(&c, 7);
+        assert_eq!(plan.mask(&[1, 9, 1]), Some(0b01));
+        assert_eq!(plan.cells_suppressed, 2);
+    }
+
+    #[test]
+    fn every_published_group_has_k_rows_or_no_background_at_all() {
+        // A made-up spread of 500 rows over 4 variables.
+        let mut c = Counts::default();
+        let mut x: u64 = 12345;
+        for _ in 0..500 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = vec![
+                1,
+                (x >> 33) as u16 % 5,
+                (x >> 40) as u16 % 3,
+                (x >> 50) as u16 % 4 + 1,
+                (x >> 20) as u16 % 2,
+            ];
+            c.add(&key);
+        }
+        for k in [3, 7, 20] {
+            let plan = plan(&c, k);
+            for (group, size) in published(&c, &plan) {
+                assert!(
+                    size >= k || group[1..].iter().all(|v| *v == 0),
+                    "k={k}: {group:?} has {size}"
+                );
+            }
+            assert!(plan.cells_suppressed > 0);
+        }
+    }
+
+    #[test]
+    fn rounds_are_never_merged() {
+        let c = counts(&[(&[1, 1], 3), (&[2, 1], 5)]);
+        let plan = plan(&c, 7);
+        // Each round's only group is too small: both lose their value, and stay apart.
+        assert_eq!(plan.mask(&[1, 1]), Some(1));
+        assert_eq!(plan.mask(&[2, 1]), Some(1));
+        assert_eq!(published(&c, &plan).len(), 2);
+    }
+}

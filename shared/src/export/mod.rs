@@ -1,0 +1,39 @@
+//! Anonymised exports: a round's (or several rounds') responses streamed page by page to
+//! `responses.csv`, its Excel-for-Sweden twin, a codebook and a manifest, in memory that
+//! does not grow with the number of rows; and the network's aggregate tables.
+//!
+//! The rules (safe by default; each in the manifest with its parameters):
+//! - no tokens, invitation or response ids or exact times: rows get fresh numbers 1..n in
+//!   a seeded random order ([`permute`]), dates are months;
+//! - free text is left out unless asked for, and then scrubbed ([`scrub`]);
+//! - k-anonymity over the background variables ([`kanon`]); a round with fewer than k
+//!   responses is not exported;
+//! - every text cell is neutralised against spreadsheet formulas.
+//!
+//! Two passes over the store: the first counts rows and background combinations, the
+//! second writes. Files go to an [`ExportSink`] (a local folder here; S3 later).
+
+mod aggregates;
+mod codebook;
+mod columns;
+mod engine;
+mod kanon;
+mod manifest;
+mod permute;
+mod scrub;
+mod sink;
+mod suppression;
+
+pub use aggregates::{AggregateRow, AggregateTable, NetworkAggregates, network_aggregates};
+pub use codebook::Codebook;
+pub use columns::{ColumnKind, DONT_KNOW_CODE, Layout, NOT_APPLICABLE_CODE};
+pub use engine::{
+    CODEBOOK_CSV, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, MANIFEST_FILE,
+    RESPONSES_FILE, export,
+};
+pub use kanon::{DEFAULT_K, MIN_K, background_questions};
+pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
+pub use permute::Permutation;
+pub use scrub::{REMOVED, neutralise, scrub};
+pub use sink::{ExportSink, FolderSink};
+pub use suppression::{Suppression, suppress};

@@ -1,0 +1,411 @@
+//! The files: columns, codes, the Excel variant, codebook, manifest and hashes, and a
+//! sink that fails half-way.
+
+use std::io;
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use svar_shared::domain::questionnaire;
+use svar_shared::domain::*;
+use svar_shared::export::{self, ExportError, ExportSink, FolderSink};
+use svar_shared::store::ResponseStore as _;
+use svar_tests::slug;
+
+use crate::*;
+
+/// A round of ten identical-background responses, one of them with special answers.
+async fn ten(setup: &Setup) -> Round {
+    let round = setup.round("testkommun", "Våren 2026").await;
+    for _ in 0..9 {
+        setup
+            .answer(&round, answers(["gammal", "kvinna", "hemma", "sjalv"]))
+            .await;
+    }
+    let mut special = answers(["gammal", "kvinna", "hemma", "sjalv"]);
+    special.insert(slug("betyg"), Answer::NotApplicable);
+    special.insert(slug("forbattra"), Answer::DontKnow);
+    special.insert(slug("nojd"), Answer::YesNo(false));
+    special.remove(&slug("sedan"));
+    setup.answer(&round, special).await;
+    round
+}
+
+#[tokio::test]
+async fn every_file_is_written_and_the_manifest_holds_their_hashes() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    let manifest = setup.export(&[round], &options(1), "out").await.unwrap();
+    let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "responses.csv",
+            "responses_excel.csv",
+            "codebook.csv",
+            "codebook.json"
+        ]
+    );
+    for file in &manifest.files {
+        let bytes = std::fs::read(setup.folder("out").join(&file.name)).unwrap();
+        assert_eq!(bytes.len() as u64, file.bytes, "{}", file.name);
+        let hash: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hash, file.sha256, "{}", file.name);
+    }
+    let written: serde_json::Value =
+        serde_json::from_str(&setup.read("out", "manifest.json")).unwrap();
+    assert_eq!(written["rows"], 10);
+    assert_eq!(written["created_month"], "2026-11");
+    assert_eq!(written["seed"], "1");
+    assert_eq!(written["questionnaire"]["versions"], serde_json::json!([1]));
+    assert_eq!(written["rounds"][0]["name"], "Våren 2026");
+    assert_eq!(written["rounds"][0]["rows"], 10);
+    let rules: Vec<&str> = written["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "no_identifiers",
+        "shuffled_row_numbers",
+        "dates_to_month",
+        "minimum_round_size",
+        "k_anonymity",
+        "free_text",
+        "formula_neutralisation",
+    ] {
+        assert!(rules.contains(&rule), "{rule}");
+    }
+    // No half-written files are left beside them.
+    let leftovers = std::fs::read_dir(setup.folder("out"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "part")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+#[tokio::test]
+async fn answers_become_codes_flags_numbers_and_months() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    setup.export(&[round], &options(1), "out").await.unwrap();
+    let text = setup.read("out", "responses.csv");
+    let header = text.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "rad,omgang,svarsmanad,alder,kon,vardform,vem,betyg,forbattra_tid,forbattra_info,forbattra_vet_ej,temperatur,nojd,sedan"
+    );
+    assert!(text.contains("\r\n"), "RFC 4180 line ends");
+    let rows = parse(&text, b',');
+    assert_eq!(rows.len(), 10);
+    let ordinary = rows.iter().find(|r| r["betyg"] == "2").unwrap();
+    assert_eq!(ordinary["omgang"], "1");
+    assert_eq!(ordinary["svarsmanad"], "2026-03");
+    assert_eq!(ordinary["forbattra_tid"], "0");
+    assert_eq!(ordinary["forbattra_info"], "1");
+    assert_eq!(ordinary["forbattra_vet_ej"], "0");
+    assert_eq!(
+        ordinary["temperatur"], "-3.5",
+        "a negative number stays a number"
+    );
+    assert_eq!(ordinary["nojd"], "1");
+    assert_eq!(ordinary["sedan"], "2025-11");
+    let special = rows.iter().find(|r| r["betyg"] != "2").unwrap();
+    assert_eq!(special["betyg"], "ej_aktuellt");
+    assert_eq!(special["forbattra_tid"], "0");
+    assert_eq!(special["forbattra_vet_ej"], "1");
+    assert_eq!(special["nojd"], "0");
+    assert_eq!(
+        special["sedan"], "",
+        "an unanswered question is an empty cell"
+    );
+}
+
+#[tokio::test]
+async fn the_excel_file_has_a_bom_semicolons_and_decimal_commas() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    setup.export(&[round], &options(1), "out").await.unwrap();
+    let bytes = std::fs::read(setup.folder("out").join("responses_excel.csv")).unwrap();
+    assert_eq!(&bytes[..3], b"\xef\xbb\xbf");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    assert!(text.starts_with("rad;omgang;svarsmanad;"));
+    let rows = parse(text, b';');
+    assert!(rows.iter().all(|r| r["temperatur"] == "-3,5"));
+    // Apart from the separators and the decimal comma, the same rows.
+    let plain = parse(&setup.read("out", "responses.csv"), b',');
+    for (a, b) in plain.iter().zip(&rows) {
+        assert_eq!(a["rad"], b["rad"]);
+        assert_eq!(a["betyg"], b["betyg"]);
+    }
+}
+
+#[tokio::test]
+async fn the_codebook_names_every_column_in_every_language_with_its_special_codes() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    setup.export(&[round], &options(1), "out").await.unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&setup.read("out", "codebook.json")).unwrap();
+    assert_eq!(json["questionnaire"], "exporttest");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["languages"], serde_json::json!(["sv", "en"]));
+    let variables = json["variables"].as_array().unwrap();
+    let header = setup
+        .read("out", "responses.csv")
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let names: Vec<&str> = variables
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.join(","), header, "one variable per column, in order");
+    let betyg = variables.iter().find(|v| v["name"] == "betyg").unwrap();
+    assert_eq!(betyg["text"]["en"], "Rating?");
+    let codes: Vec<(&str, Option<&str>)> = betyg["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].as_str().unwrap(), c["special"].as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("1", None),
+            ("2", None),
+            ("vet_ej", Some("dont_know")),
+            ("ej_aktuellt", Some("not_applicable"))
+        ]
+    );
+    let flag = variables
+        .iter()
+        .find(|v| v["name"] == "forbattra_info")
+        .unwrap();
+    assert_eq!(flag["text"]["sv"], "Vad kan bli bättre?: Information");
+
+    let csv_rows = parse(&setup.read("out", "codebook.csv"), b',');
+    let vet_ej = csv_rows
+        .iter()
+        .find(|r| r["variable"] == "betyg" && r["code"] == "vet_ej")
+        .unwrap();
+    assert_eq!(vet_ej["label_sv"], "Vet ej");
+    assert_eq!(vet_ej["special"], "dont_know");
+    assert_eq!(vet_ej["text_en"], "Rating?");
+    assert_eq!(vet_ej["questionnaire"], "exporttest");
+    assert_eq!(vet_ej["version"], "1");
+}
+
+#[tokio::test]
+async fn the_same_data_and_seed_give_byte_identical_files_and_another_seed_other_numbers() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    let first = setup
+        .export(std::slice::from_ref(&round), &options(7), "a")
+        .await
+        .unwrap();
+    let again = setup
+        .export(std::slice::from_ref(&round), &options(7), "b")
+        .await
+        .unwrap();
+    assert_eq!(first, again);
+    for file in [
+        "responses.csv",
+        "responses_excel.csv",
+        "codebook.csv",
+        "codebook.json",
+        "manifest.json",
+    ] {
+        assert_eq!(setup.read("a", file), setup.read("b", file), "{file}");
+    }
+    setup
+        .export(std::slice::from_ref(&round), &options(8), "c")
+        .await
+        .unwrap();
+    let numbers = |folder| {
+        parse(&setup.read(folder, "responses.csv"), b',')
+            .into_iter()
+            .map(|r| r["rad"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(numbers("a"), numbers("c"));
+}
+
+/// A sink that fails on its n-th write, to show a failure leaves nothing behind.
+struct FailingSink {
+    inner: FolderSink,
+    writes_left: u32,
+    aborted: bool,
+}
+
+#[async_trait]
+impl ExportSink for FailingSink {
+    async fn write(&mut self, file: &str, bytes: &[u8]) -> io::Result<()> {
+        if self.writes_left == 0 {
+            return Err(io::Error::other("the disk is full"));
+        }
+        self.writes_left -= 1;
+        self.inner.write(file, bytes).await
+    }
+    async fn finish(&mut self, file: &str) -> io::Result<()> {
+        self.inner.finish(file).await
+    }
+    async fn abort(&mut self) -> io::Result<()> {
+        self.aborted = true;
+        self.inner.abort().await
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_fails_half_way_aborts_every_file_and_a_retry_starts_clean() {
+    let setup = Setup::new().await;
+    let round = setup.round("testkommun", "Stor").await;
+    for i in 0..25 {
+        let who = if i % 2 == 0 { "sjalv" } else { "ombud" };
+        setup
+            .answer(&round, answers(["gammal", "kvinna", "hemma", who]))
+            .await;
+    }
+    let mut opts = options(3);
+    opts.page_size = 4;
+    // Pages of 4: the two response files are written after every page; fail on the fifth write.
+    let mut sink = FailingSink {
+        inner: FolderSink::create(&setup.folder("failed")).unwrap(),
+        writes_left: 4,
+        aborted: false,
+    };
+    let error = export::export(
+        &setup.store,
+        std::slice::from_ref(&round),
+        &opts,
+        &mut sink,
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, ExportError::Write(_)), "{error:?}");
+    assert!(sink.aborted);
+    assert!(
+        !file_exists(&setup.folder("failed")),
+        "nothing is left after an abort"
+    );
+    // A retry with the same seed gives the same files as an export that never failed.
+    let mut progress = Vec::new();
+    let mut sink = FolderSink::create(&setup.folder("failed")).unwrap();
+    export::export(
+        &setup.store,
+        std::slice::from_ref(&round),
+        &opts,
+        &mut sink,
+        &mut |rows| progress.push(rows),
+    )
+    .await
+    .unwrap();
+    assert_eq!(progress, [4, 8, 12, 16, 20, 24, 25]);
+    setup
+        .export(std::slice::from_ref(&round), &opts, "clean")
+        .await
+        .unwrap();
+    assert_eq!(
+        setup.read("failed", "responses.csv"),
+        setup.read("clean", "responses.csv")
+    );
+}
+
+/// A store that shows one more response on every read after the first pass's, as if a
+/// respondent sent one during the export.
+struct GrowingStore {
+    inner: svar_shared::store::embedded::EmbeddedStore,
+    extra: Response,
+    passes: std::sync::Mutex<u32>,
+}
+
+#[async_trait]
+impl svar_shared::store::QuestionnaireStore for GrowingStore {
+    async fn publish_questionnaire(
+        &self,
+        q: &questionnaire::Questionnaire,
+    ) -> svar_shared::store::StoreResult<()> {
+        self.inner.publish_questionnaire(q).await
+    }
+    async fn questionnaire(
+        &self,
+        id: &questionnaire::QuestionnaireId,
+        version: u32,
+    ) -> svar_shared::store::StoreResult<Option<questionnaire::Questionnaire>> {
+        self.inner.questionnaire(id, version).await
+    }
+}
+
+#[async_trait]
+impl svar_shared::store::ResponseStore for GrowingStore {
+    async fn submit_response(
+        &self,
+        invitation: &InvitationId,
+        response: &Response,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::SubmitOutcome> {
+        self.inner.submit_response(invitation, response).await
+    }
+    async fn count_responses(&self, round: &RoundId) -> svar_shared::store::StoreResult<u64> {
+        self.inner.count_responses(round).await
+    }
+    async fn responses_page(
+        &self,
+        round: &RoundId,
+        after: Option<&svar_shared::store::PageCursor>,
+        limit: u32,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::ResponsePage> {
+        let mut page = self.inner.responses_page(round, after, limit).await?;
+        if after.is_none() {
+            *self.passes.lock().expect("not poisoned") += 1;
+        }
+        if *self.passes.lock().expect("not poisoned") > 1 && page.next.is_none() {
+            page.responses.push(self.extra.clone());
+        }
+        Ok(page)
+    }
+}
+
+#[tokio::test]
+async fn a_response_arriving_during_the_export_fails_it_cleanly() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    let mut extra = setup
+        .store
+        .responses_page(&round.id, None, 1)
+        .await
+        .unwrap()
+        .responses
+        .remove(0);
+    extra.id = ResponseId::random();
+    let store = GrowingStore {
+        inner: setup.store.clone(),
+        extra,
+        passes: std::sync::Mutex::new(0),
+    };
+    let mut sink = FolderSink::create(&setup.folder("grown")).unwrap();
+    let error = export::export(
+        &store,
+        std::slice::from_ref(&round),
+        &options(1),
+        &mut sink,
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, ExportError::ChangedDuringExport),
+        "{error:?}"
+    );
+    assert!(!file_exists(&setup.folder("grown")));
+}
