@@ -89,6 +89,13 @@ fn main() -> ExitCode {
     let work = async {
         match args.split_first() {
             Some((first, rest)) if first == "keys" => run_keys(rest).await,
+            Some((first, _)) if matches!(first.as_str(), "--help" | "-h" | "help") => {
+                println!(
+                    "cargo run                 startar Svar lokalt\n{}",
+                    keys::USAGE
+                );
+                Ok(())
+            }
             Some((other, _)) => Err(format!("okänt argument '{other}'\n{}", keys::USAGE).into()),
             None => run().await,
         }
