@@ -7,17 +7,12 @@
 //! ends every session made from it. The CSRF token of a session is an HMAC of its nonce,
 //! put in every form and checked on every post (and the cookie is `SameSite=Strict`).
 
-use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
 use hmac::{Hmac, Mac};
-use lambda_http::RequestExt;
-use lambda_http::request::RequestContext;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 use svar_shared::domain::{AccessKeyId, OrganisationId};
@@ -229,32 +224,6 @@ impl FromRequestParts<AdminState> for ApiCaller {
             // JSON like every other answer of the API, not the pages' error page.
             Err(error) => Err(AdminError::from(error).into_api_response()),
         }
-    }
-}
-
-/// Where a request comes from, for the limit on failed sign-ins: the TCP peer when served
-/// by `axum::serve` with connect info, the source address API Gateway saw in Lambda, and
-/// `None` when neither is there (a router called directly, as in tests). The same rule
-/// as the respondent function's `ClientAddress` (kept apart so that this crate does not
-/// depend on that one).
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            return Ok(Self(Some(peer.ip())));
-        }
-        let from_gateway = match parts.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => context
-                .http
-                .source_ip
-                .as_deref()
-                .and_then(|ip| ip.parse().ok()),
-            _ => None,
-        };
-        Ok(Self(from_gateway))
     }
 }
 

@@ -2,22 +2,18 @@
 //! code from a paper letter (`/kod`). Handlers are thin: they decode the request, call
 //! one function of [`SurveyService`] and render the outcome.
 
-use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use lambda_http::RequestExt;
-use lambda_http::request::RequestContext;
 use svar_shared::domain::text::Lang;
 use svar_shared::service::respondent::{CodeLookup, MappingVisit, Outcome, SurveyService};
+use svar_shared::web::client::ClientAddress;
 use svar_shared::web::error::retry_after_unavailable;
 use svar_shared::web::form::{decode_code_form, decode_page_form, query_param};
 use svar_shared::web::pages;
@@ -77,30 +73,6 @@ async fn without_trailing_slash(uri: Uri) -> Redirect {
 
 async fn home(RawQuery(query): RawQuery) -> Response {
     pages::home_page(lang_of(query.as_deref())).into_response()
-}
-
-/// Where a request comes from, for the guessing limit: the TCP peer when served by
-/// `axum::serve` with connect info, the source address API Gateway saw in Lambda, and
-/// `None` when neither is there (a router called directly, as in tests).
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            return Ok(Self(Some(peer.ip())));
-        }
-        let from_gateway = match parts.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => context
-                .http
-                .source_ip
-                .as_deref()
-                .and_then(|ip| ip.parse().ok()),
-            _ => None,
-        };
-        Ok(Self(from_gateway))
-    }
 }
 
 async fn code_form(

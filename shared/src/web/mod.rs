@@ -2,6 +2,7 @@
 //! request logging without tokens), the one mapping from errors to HTTP responses, form
 //! decoding, the pages and their texts.
 
+pub mod client;
 pub mod error;
 pub mod form;
 pub mod pages;

@@ -17,7 +17,9 @@ use time::OffsetDateTime;
 
 use super::layout::{FieldError, Input, error_summary, input_field, page, title_with_errors};
 use crate::AdminState;
-use crate::auth::{ClientAddress, Posted, SIGN_IN_PATH, ended_session, session_cookie};
+use svar_shared::web::client::ClientAddress;
+
+use crate::auth::{Posted, SIGN_IN_PATH, ended_session, session_cookie};
 use crate::error::AdminError;
 use crate::texts::t;
 
