@@ -11,7 +11,8 @@
 #      template (cfn-lint accepts any runtime name): a runtime Lambda knows (cfn-lint's
 #      runtime life-cycle list), and exactly provided.al2023 on arm64, handler bootstrap.
 #   3. cargo lambda build --release --arm64 --output-format zip for every crate in
-#      functions/, and each zip's size (must stay under SVAR_MAX_ZIP_BYTES, 5 MB).
+#      functions/ (respond and admin), and each zip's size (must stay under
+#      SVAR_MAX_ZIP_BYTES, 5 MB).
 #
 # Tools are installed with pip, at pinned versions, into a virtualenv of their own
 # (SVAR_INFRA_VENV, default ~/.cache/svar/infra-venv) the first time. Nothing here
@@ -73,7 +74,11 @@ for resource in template["Resources"].values():
     if resource.get("Type") == "AWS::Serverless::Function":
         # `sam deploy` uploads the build and puts its S3 address here.
         resource["Properties"]["CodeUri"] = "s3://svar-check/code.zip"
-parameters = {"HashKeyParameterName": "/svar/check/hash-key", "AlarmEmail": "alarms@example.org"}
+parameters = {
+    "HashKeyParameterName": "/svar/check/hash-key",
+    "SessionSecretParameterName": "/svar/check/session-secret",
+    "AlarmEmail": "alarms@example.org",
+}
 with open(sys.argv[1], "w") as out:
     json.dump(transform(template, parameters, NoManagedPolicies()), out, indent=1)
 PY

@@ -5,11 +5,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod api;
 mod audit;
 mod csrf;
 mod escaping;
 mod helpers;
+mod inv_app;
+mod invitations;
 mod keys;
 mod network;
+mod rates;
 mod rounds;
 mod signin;

@@ -9,8 +9,9 @@
 //! - the two tables' keys and time-to-live attribute are the ones the DynamoDB store
 //!   uses; point-in-time recovery is on for the responses table and off for the
 //!   invitations table; each function gets the tables by `!Ref`;
-//! - respond's DynamoDB statements are narrowed by `dynamodb:LeadingKeys` to the item
-//!   kinds it needs;
+//! - respond's and admin's DynamoDB statements are narrowed by `dynamodb:LeadingKeys` to
+//!   the item kinds each needs (respond never an access key, a batch or the audit trail);
+//! - admin reads its two SSM parameters (hash key, session secret) and no other;
 //! - the alarms (API 5xx rate, throttling per table, errors per function) mail the
 //!   address given as a parameter;
 //! - the functions' time-out outlasts the store's slowest retried transaction;
@@ -25,9 +26,10 @@ use serde_norway::Value;
 
 /// Each function folder's routes, as its crate declares them. A new function must be
 /// added here (the test says so), so its routes are checked too.
-fn declared_routes(function_dir: &str) -> Option<&'static [(&'static str, &'static str)]> {
+fn declared_routes(function_dir: &str) -> Option<Vec<(&'static str, &'static str)>> {
     match function_dir {
-        "respond" => Some(svar_respond::ROUTES),
+        "respond" => Some(svar_respond::ROUTES.to_vec()),
+        "admin" => Some(svar_admin::route_table()),
         _ => None,
     }
 }
@@ -495,7 +497,7 @@ fn responses_have_point_in_time_recovery_and_invitations_none_but_a_time_to_live
 }
 
 #[test]
-fn respond_gets_both_tables_by_ref_and_no_function_the_old_single_table() {
+fn respond_and_admin_get_both_tables_by_ref_and_no_function_the_old_single_table() {
     let template = template();
     let text = std::fs::read_to_string(template_path()).expect("template.yaml");
     assert!(
@@ -503,20 +505,24 @@ fn respond_gets_both_tables_by_ref_and_no_function_the_old_single_table() {
         "SVAR_TABLE is replaced by two variables"
     );
     let functions = resources(&template, "AWS::Serverless::Function");
-    let respond = functions.get("RespondFunction").expect("RespondFunction");
-    let variables = get(respond, "Properties")
-        .and_then(|p| get(p, "Environment"))
-        .and_then(|e| get(e, "Variables"))
-        .expect("RespondFunction has environment variables");
-    for (name, table) in [
-        ("SVAR_RESPONSES_TABLE", RESPONSES_TABLE),
-        ("SVAR_INVITATIONS_TABLE", INVITATIONS_TABLE),
-    ] {
-        assert_eq!(
-            get(variables, name).and_then(ref_of),
-            Some(table),
-            "RespondFunction: {name} must be !Ref {table}"
-        );
+    for function in ["RespondFunction", "AdminFunction"] {
+        let resource = functions
+            .get(function)
+            .unwrap_or_else(|| panic!("{function}"));
+        let variables = get(resource, "Properties")
+            .and_then(|p| get(p, "Environment"))
+            .and_then(|e| get(e, "Variables"))
+            .unwrap_or_else(|| panic!("{function} has environment variables"));
+        for (name, table) in [
+            ("SVAR_RESPONSES_TABLE", RESPONSES_TABLE),
+            ("SVAR_INVITATIONS_TABLE", INVITATIONS_TABLE),
+        ] {
+            assert_eq!(
+                get(variables, name).and_then(ref_of),
+                Some(table),
+                "{function}: {name} must be !Ref {table}"
+            );
+        }
     }
     // Table names are given per function, never in Globals: a later function that
     // reports must not be handed the invitations table.
@@ -549,17 +555,23 @@ fn patterns(prefixes: &[&str]) -> BTreeSet<String> {
     prefixes.iter().map(|prefix| format!("{prefix}*")).collect()
 }
 
-#[test]
-fn respond_may_write_only_the_item_kinds_it_needs() {
-    use svar_shared::store::dynamo::keys::*;
+/// The DynamoDB actions that only read.
+const READS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+];
 
+/// `(table, writes?) -> LeadingKeys patterns` of a role's DynamoDB statements. Each
+/// statement must name one table, be narrowed by `dynamodb:LeadingKeys`, and either read
+/// or write, never both.
+fn dynamodb_grants(role_id: &str) -> BTreeMap<(String, bool), BTreeSet<String>> {
     let template = template();
-    let role = &resources(&template, "AWS::IAM::Role")["RespondRole"];
+    let role = &resources(&template, "AWS::IAM::Role")[role_id];
     let policies = get(role, "Properties")
         .and_then(|p| get(p, "Policies"))
         .and_then(Value::as_sequence)
-        .expect("RespondRole has inline Policies");
-    // (table, writes?) -> patterns
+        .unwrap_or_else(|| panic!("{role_id} has inline Policies"));
     let mut granted: BTreeMap<(String, bool), BTreeSet<String>> = BTreeMap::new();
     for policy in policies {
         let document = get(policy, "PolicyDocument").expect("policy has a document");
@@ -580,22 +592,25 @@ fn respond_may_write_only_the_item_kinds_it_needs() {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|r| {
-                    arn_of(r).unwrap_or_else(|| panic!("{sid}: resources are !GetAtt <table>.Arn"))
+                    arn_of(r).unwrap_or_else(|| {
+                        panic!("{role_id}.{sid}: resources are !GetAtt <table>.Arn")
+                    })
                 })
                 .collect();
-            assert_eq!(tables.len(), 1, "{sid}: one table per statement");
+            assert_eq!(tables.len(), 1, "{role_id}.{sid}: one table per statement");
             let keys = leading_keys(statement).unwrap_or_else(|| {
-                panic!("{sid}: DynamoDB statements need a ForAllValues:StringLike dynamodb:LeadingKeys condition")
+                panic!("{role_id}.{sid}: DynamoDB statements need a ForAllValues:StringLike dynamodb:LeadingKeys condition")
             });
-            let writes = actions
-                .iter()
-                .any(|a| *a != "dynamodb:GetItem" && *a != "dynamodb:Query");
-            let reads = actions
-                .iter()
-                .any(|a| *a == "dynamodb:GetItem" || *a == "dynamodb:Query");
+            let is_read = |a: &&str| READS.contains(a);
+            let writes = actions.iter().any(|a| !is_read(a));
+            let reads = actions.iter().any(is_read);
             assert!(
                 !(writes && reads),
-                "{sid}: reads and writes in separate statements"
+                "{role_id}.{sid}: reads and writes in separate statements"
+            );
+            assert!(
+                !actions.contains(&"dynamodb:Scan"),
+                "{role_id}.{sid}: no Scan (it reads every item kind)"
             );
             granted
                 .entry((tables[0].to_owned(), writes))
@@ -603,6 +618,37 @@ fn respond_may_write_only_the_item_kinds_it_needs() {
                 .extend(keys);
         }
     }
+    granted
+}
+
+/// A write pattern of one kind must not match another kind's keys (e.g. "R#*" matches
+/// nothing of RESP#, but "RE*" would match both).
+fn assert_no_write_pattern_matches(
+    role_id: &str,
+    granted: &BTreeMap<(String, bool), BTreeSet<String>>,
+    kinds: &[&str],
+) {
+    for kind in kinds {
+        for ((table, writes), patterns) in granted {
+            if !writes {
+                continue;
+            }
+            for pattern in patterns {
+                let prefix = pattern.trim_end_matches('*');
+                assert!(
+                    !kind.starts_with(prefix),
+                    "{role_id} {table}: write pattern {pattern} also matches {kind} items"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn respond_may_write_only_the_item_kinds_it_needs() {
+    use svar_shared::store::dynamo::keys::*;
+
+    let granted = dynamodb_grants("RespondRole");
     let expected = BTreeMap::from([
         (
             (INVITATIONS_TABLE.to_owned(), false),
@@ -625,25 +671,208 @@ fn respond_may_write_only_the_item_kinds_it_needs() {
         ),
     ]);
     assert_eq!(granted, expected);
-    // A pattern of one kind must not match another kind's keys (e.g. "R#*" would
-    // match nothing of RESP#, but "RE*" would match both).
-    for kind in [
-        ROUND_PREFIX,
-        QUESTIONNAIRE_PREFIX,
-        MUNICIPALITY_PREFIX,
+    assert_no_write_pattern_matches(
+        "RespondRole",
+        &granted,
+        &[
+            ROUND_PREFIX,
+            QUESTIONNAIRE_PREFIX,
+            MUNICIPALITY_PREFIX,
+            CREDENTIAL_PREFIX,
+        ],
+    );
+}
+
+#[test]
+fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
+    use svar_shared::store::dynamo::keys::*;
+
+    let granted = dynamodb_grants("AdminRole");
+    let invitations = patterns(&[
+        INVITATION_PREFIX,
         CREDENTIAL_PREFIX,
-    ] {
-        for ((table, writes), patterns) in &granted {
-            if !writes {
+        ROUND_INVITATIONS_PREFIX,
+        ROUND_BATCHES_PREFIX,
+        // Failed sign-ins count like guessed codes.
+        GUESS_PREFIX,
+    ]);
+    let expected = BTreeMap::from([
+        ((INVITATIONS_TABLE.to_owned(), false), invitations.clone()),
+        ((INVITATIONS_TABLE.to_owned(), true), invitations),
+        (
+            (RESPONSES_TABLE.to_owned(), false),
+            patterns(&[
+                QUESTIONNAIRE_PREFIX,
+                MUNICIPALITY_PREFIX,
+                ROUND_PREFIX,
+                RESPONSES_PREFIX,
+                COUNTER_PREFIX,
+                ORGANISATION_PREFIX,
+                ACCESS_KEY_HASH_PREFIX,
+                ACCESS_KEY_PREFIX,
+                ORGANISATION_KEYS_PREFIX,
+                MUNICIPALITY_ROUNDS_PREFIX,
+                NETWORK_ROUNDS_PREFIX,
+                AUDIT_PREFIX,
+            ]),
+        ),
+        (
+            // Never a response (RESP#) or a municipality's page texts (M#).
+            (RESPONSES_TABLE.to_owned(), true),
+            patterns(&[
+                QUESTIONNAIRE_PREFIX,
+                ROUND_PREFIX,
+                COUNTER_PREFIX,
+                MUNICIPALITY_ROUNDS_PREFIX,
+                NETWORK_ROUNDS_PREFIX,
+                ORGANISATION_PREFIX,
+                ACCESS_KEY_HASH_PREFIX,
+                ACCESS_KEY_PREFIX,
+                ORGANISATION_KEYS_PREFIX,
+                AUDIT_PREFIX,
+            ]),
+        ),
+    ]);
+    assert_eq!(granted, expected);
+    assert_no_write_pattern_matches(
+        "AdminRole",
+        &granted,
+        &[RESPONSES_PREFIX, MUNICIPALITY_PREFIX],
+    );
+}
+
+#[test]
+fn admin_may_only_append_to_the_audit_trail() {
+    let template = template();
+    let role = &resources(&template, "AWS::IAM::Role")["AdminRole"];
+    let audit = format!("{}*", svar_shared::store::dynamo::keys::AUDIT_PREFIX);
+    let policies = get(role, "Properties")
+        .and_then(|p| get(p, "Policies"))
+        .and_then(Value::as_sequence)
+        .expect("inline Policies");
+    let mut appends = 0;
+    for policy in policies {
+        let document = get(policy, "PolicyDocument").expect("policy has a document");
+        for statement in statements(document) {
+            let Some(keys) = leading_keys(statement) else {
+                continue;
+            };
+            let actions: Vec<&str> = get(statement, "Action")
+                .map(strings)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(Value::as_str)
+                .collect();
+            if !keys.contains(&audit) || actions.iter().all(|a| READS.contains(a)) {
                 continue;
             }
-            for pattern in patterns {
-                let prefix = pattern.trim_end_matches('*');
-                assert!(
-                    !kind.starts_with(prefix),
-                    "{table}: write pattern {pattern} also matches {kind} items"
-                );
+            assert_eq!(
+                actions,
+                vec!["dynamodb:PutItem"],
+                "the audit trail is append-only: PutItem alone"
+            );
+            assert_eq!(keys.len(), 1, "PutItem alone only on {audit}");
+            appends += 1;
+        }
+    }
+    assert_eq!(appends, 1, "one statement appends to the audit trail");
+}
+
+/// The `!Sub` texts of a statement's resources (or condition values).
+fn sub_texts(value: &Value) -> Vec<String> {
+    strings(value)
+        .into_iter()
+        .map(|v| match v {
+            Value::Tagged(tagged) if tagged.tag == "Sub" => {
+                tagged.value.as_str().unwrap_or_default().to_owned()
             }
+            other => other.as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn each_function_reads_only_its_own_ssm_parameters() {
+    let template = template();
+    let roles = resources(&template, "AWS::IAM::Role");
+    let parameter_arn = |name: &str| {
+        format!(
+            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{name}}}"
+        )
+    };
+    for (role_id, parameters) in [
+        ("RespondRole", vec!["HashKeyParameterName"]),
+        (
+            "AdminRole",
+            vec!["HashKeyParameterName", "SessionSecretParameterName"],
+        ),
+    ] {
+        let role = roles[role_id];
+        let policies = get(role, "Properties")
+            .and_then(|p| get(p, "Policies"))
+            .and_then(Value::as_sequence)
+            .expect("inline Policies");
+        let expected: BTreeSet<String> = parameters.iter().map(|p| parameter_arn(p)).collect();
+        let mut read = BTreeSet::new();
+        let mut decrypt_context = BTreeSet::new();
+        for policy in policies {
+            let document = get(policy, "PolicyDocument").expect("policy has a document");
+            for statement in statements(document) {
+                let actions: Vec<&str> = get(statement, "Action")
+                    .map(strings)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                if actions.contains(&"ssm:GetParameter") {
+                    assert_eq!(
+                        actions,
+                        vec!["ssm:GetParameter"],
+                        "{role_id}: only GetParameter"
+                    );
+                    read.extend(sub_texts(get(statement, "Resource").expect("Resource")));
+                }
+                if actions.contains(&"kms:Decrypt") {
+                    let context = get(statement, "Condition")
+                        .and_then(|c| get(c, "StringEquals"))
+                        .and_then(|c| get(c, "kms:EncryptionContext:PARAMETER_ARN"))
+                        .unwrap_or_else(|| {
+                            panic!("{role_id}: kms:Decrypt only for its parameters")
+                        });
+                    decrypt_context.extend(sub_texts(context));
+                }
+            }
+        }
+        assert_eq!(read, expected, "{role_id}: ssm:GetParameter resources");
+        assert_eq!(
+            decrypt_context, expected,
+            "{role_id}: kms:Decrypt parameters"
+        );
+    }
+}
+
+#[test]
+fn respond_has_no_access_to_keys_batches_or_the_audit_trail() {
+    // Its grants are exactly those of respond_may_write_only_the_item_kinds_it_needs;
+    // here, that no item kind beyond the respondent's is among them, whatever h-dyn
+    // adds to keys.rs later.
+    use svar_shared::store::dynamo::keys::*;
+
+    let allowed = patterns(&[
+        CREDENTIAL_PREFIX,
+        INVITATION_PREFIX,
+        GUESS_PREFIX,
+        QUESTIONNAIRE_PREFIX,
+        MUNICIPALITY_PREFIX,
+        RESPONSES_PREFIX,
+        COUNTER_PREFIX,
+    ]);
+    for patterns in dynamodb_grants("RespondRole").values() {
+        for pattern in patterns {
+            assert!(
+                allowed.contains(pattern),
+                "RespondRole may use {pattern} items"
+            );
         }
     }
 }
@@ -775,13 +1004,15 @@ fn no_secret_is_written_into_the_template() {
         "SVAR_HASH_KEY must not be set in the template"
     );
     let template = template();
-    let parameter = get(&template, "Parameters")
-        .and_then(|p| get(p, "HashKeyParameterName"))
-        .expect("HashKeyParameterName");
-    assert!(
-        get(parameter, "Default").is_none(),
-        "the hash key parameter name has no default: each stage has its own"
-    );
+    for name in ["HashKeyParameterName", "SessionSecretParameterName"] {
+        let parameter = get(&template, "Parameters")
+            .and_then(|p| get(p, name))
+            .unwrap_or_else(|| panic!("a parameter {name}"));
+        assert!(
+            get(parameter, "Default").is_none(),
+            "{name} has no default: each stage has its own"
+        );
+    }
     let globals = get(&template, "Globals").and_then(|g| get(g, "Function"));
     for (id, function) in resources(&template, "AWS::Serverless::Function") {
         let variables = [get(function, "Properties"), globals]
@@ -793,8 +1024,10 @@ fn no_secret_is_written_into_the_template() {
             .filter_map(Value::as_mapping);
         for (name, _) in variables.flatten() {
             let name = name.as_str().unwrap_or_default();
+            // `..._PARAMETER` is the name of an SSM parameter, not the secret in it.
+            let secret_itself = name.contains("SECRET") && !name.ends_with("_PARAMETER");
             assert!(
-                !name.contains("SECRET") && name != "SVAR_HASH_KEY",
+                !secret_itself && name != "SVAR_HASH_KEY",
                 "{id}: {name} looks like a secret in the environment"
             );
         }

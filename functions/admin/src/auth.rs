@@ -221,12 +221,13 @@ impl FromRequestParts<AdminState> for ApiCaller {
         state: &AdminState,
     ) -> Result<Self, Self::Rejection> {
         let Some(secret) = bearer(&parts.headers) else {
-            return Err(AdminError::Unauthenticated.into_response());
+            return Err(AdminError::Unauthenticated.into_api_response());
         };
         match state.workspace.caller_by_secret(secret).await {
             Ok(Some(caller)) => Ok(ApiCaller(caller)),
-            Ok(None) => Err(AdminError::Unauthenticated.into_response()),
-            Err(error) => Err(AdminError::from(error).into_response()),
+            Ok(None) => Err(AdminError::Unauthenticated.into_api_response()),
+            // JSON like every other answer of the API, not the pages' error page.
+            Err(error) => Err(AdminError::from(error).into_api_response()),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! error chain in the log.
 
 use axum::Json;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use svar_shared::service::workspace::WorkspaceError;
@@ -36,7 +36,7 @@ pub enum AdminError {
 }
 
 /// The JSON error body of the API: a stable `code` and a plain-language `message`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     pub code: &'static str,
     pub message: String,
@@ -81,7 +81,9 @@ impl AdminError {
             }
             AdminError::Workspace(error) => (error.code(), error.to_string(), None),
             AdminError::Forbidden => ("csrf", t("common.forbidden_body").to_owned(), None),
-            AdminError::Unauthenticated => ("unauthenticated", self.to_string(), None),
+            AdminError::Unauthenticated => {
+                ("unauthenticated", t("api.unauthenticated").to_owned(), None)
+            }
             AdminError::PayloadTooLarge => ("payload_too_large", self.to_string(), None),
             AdminError::BadForm(problem) => ("bad_request", problem.clone(), None),
             AdminError::TooManyAttempts => (
@@ -103,6 +105,12 @@ impl AdminError {
         let status = self.status();
         let mut response = (status, Json(self.api_body())).into_response();
         add_retry_after(status, &mut response);
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: say which scheme the API takes.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
     }
 

@@ -11,6 +11,7 @@ use axum::Router;
 use svar_shared::service::workspace::Workspace;
 use svar_shared::web::with_common_layers;
 
+pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
@@ -40,6 +41,10 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
         pages::network::ROUTES,
         pages::network_municipality::ROUTES,
         pages::network_upload::ROUTES,
+        pages::invitations::ROUTES,
+        pages::letters::ROUTES,
+        pages::rates::ROUTES,
+        api::ROUTES,
     ]
     .concat()
 }
@@ -53,6 +58,10 @@ pub fn routes(state: AdminState) -> Router {
         .merge(pages::rounds::routes())
         .merge(pages::audit::routes())
         .merge(pages::network::routes())
+        .merge(pages::invitations::routes())
+        .merge(pages::letters::routes())
+        .merge(pages::rates::routes())
+        .merge(api::routes())
         .with_state(state)
 }
 

@@ -17,6 +17,10 @@ const SWEDISH: &[(&str, &str)] = &[
     ("rounds", include_str!("../texts/sv/rounds.toml")),
     ("audit", include_str!("../texts/sv/audit.toml")),
     ("network", include_str!("../texts/sv/network.toml")),
+    ("api", include_str!("../texts/sv/api.toml")),
+    ("invitations", include_str!("../texts/sv/invitations.toml")),
+    ("letters", include_str!("../texts/sv/letters.toml")),
+    ("rates", include_str!("../texts/sv/rates.toml")),
 ];
 
 fn table() -> &'static HashMap<String, &'static str> {

@@ -3,11 +3,14 @@
 
 pub mod audit;
 pub mod home;
+pub mod invitations;
 pub mod keys;
 pub mod layout;
+pub mod letters;
 pub mod network;
 pub mod network_answers;
 pub mod network_municipality;
 pub mod network_upload;
+pub mod rates;
 pub mod rounds;
 pub mod signin;

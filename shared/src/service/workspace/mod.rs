@@ -32,6 +32,9 @@ pub use network::QuestionnaireChoice;
 pub use rounds::{
     NewRound, ROUND_NAME_MAX, ROUND_UNIT_MAX, RoundOverview, parse_date, transition_allowed,
 };
+pub mod invitations;
+pub mod letters;
+pub mod rates;
 
 /// The workspace's services over one store.
 pub struct Workspace {
