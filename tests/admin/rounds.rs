@@ -2,13 +2,13 @@
 //! counts on the overview and the list.
 
 use axum::http::StatusCode;
-use svar_shared::domain::{AuditAction, AuditResult, RoundStatus};
+use svar_shared::domain::{AuditAction, AuditResult, Organisation, OrganisationKind, RoundStatus};
 
 use crate::helpers::*;
 
 fn valid<'a>() -> Vec<(&'a str, &'a str)> {
     vec![
-        ("questionnaire", "patientupplevelse"),
+        ("questionnaire", "patientupplevelse:1"),
         ("name", "Hemsjukvården våren"),
         ("start", "2026-03-01"),
         ("end", "2026-03-31"),
@@ -29,9 +29,10 @@ async fn a_new_round_is_planned_listed_and_audited() {
     let session = app.sign_in("kungalv").await;
     let form = app.get_as(&session, "/admin/omgangar/ny").await;
     form.assert_status(StatusCode::OK);
-    form.assert_contains(r#"<option value="patientupplevelse">"#);
+    form.assert_contains(r#"<option value="patientupplevelse:1">"#);
     assert!(
-        !form.body.contains(r#"value="nyckeltal""#),
+        !form.body.contains(r#"value="nyckeltal"#)
+            && !form.body.contains(r#"value="civilsamhalle"#),
         "network questionnaires are not offered"
     );
 
@@ -107,7 +108,7 @@ async fn bad_input_shows_the_form_again_with_the_message_and_what_was_typed() {
     let kept = app
         .post_as(&session, "/admin/omgangar", &with("name", ""))
         .await;
-    kept.assert_contains(r#"<option value="patientupplevelse" selected>"#);
+    kept.assert_contains(r#"<option value="patientupplevelse:1" selected>"#);
     assert!(
         app.workspace
             .rounds(&app.caller("ale").await)
@@ -220,4 +221,99 @@ async fn the_overview_lists_the_rounds_with_live_counts() {
     for area in ["/admin/omgangar", "/admin/nycklar", "/admin/logg"] {
         home.assert_contains(&format!(r#"href="{area}""#));
     }
+}
+
+/// A network's uploaded questionnaire is offered to its own municipalities' patient
+/// rounds, titled on the round; another network's municipality neither sees it nor can
+/// use it by typing its id.
+#[tokio::test]
+async fn a_networks_uploaded_questionnaire_is_offered_to_its_municipalities_only() {
+    let app = spawn_admin().await;
+    let gr = app.sign_in("gr").await;
+    let source = include_str!("../../shared/questionnaires/patientupplevelse.toml").replacen(
+        "id = \"patientupplevelse\"",
+        "id = \"egen_patientenkat\"",
+        1,
+    );
+    let source = replace_title(&source, "Vår egen patientenkät");
+    app.post_as(&gr, "/admin/natverk/enkater", &[("definition", &source)])
+        .await
+        .assert_status(StatusCode::OK);
+
+    let ale = app.sign_in("ale").await;
+    let form = app.get_as(&ale, "/admin/omgangar/ny").await;
+    form.assert_contains(r#"<option value="egen_patientenkat:1">"#);
+    form.assert_contains("Vår egen patientenkät (version 1)");
+    let created = app
+        .post_as(
+            &ale,
+            "/admin/omgangar",
+            &with("questionnaire", "egen_patientenkat:1"),
+        )
+        .await;
+    created.assert_status(StatusCode::SEE_OTHER);
+    let detail = app.get_as(&ale, &created.location.unwrap()).await;
+    detail.assert_contains("Vår egen patientenkät (version 1)");
+    // The bare id (as the JSON API may send it) names the latest version.
+    app.post_as(
+        &ale,
+        "/admin/omgangar",
+        &with("questionnaire", "egen_patientenkat"),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+
+    // Another network with one municipality.
+    let store = &app.store;
+    store
+        .put_organisation(&Organisation {
+            id: slug("annat_natverk"),
+            name: "Annat nätverk".into(),
+            kind: OrganisationKind::Network,
+            network: None,
+        })
+        .await
+        .unwrap();
+    store
+        .put_organisation(&Organisation {
+            id: slug("annan_kommun"),
+            name: "Annan kommun".into(),
+            kind: OrganisationKind::Municipality,
+            network: Some(slug("annat_natverk")),
+        })
+        .await
+        .unwrap();
+    let operator = app.caller("annan_kommun").await;
+    let key = app
+        .workspace
+        .create_key(&operator, "Testnyckel")
+        .await
+        .unwrap();
+    let other = app.sign_in_with("annan_kommun", key.secret.reveal()).await;
+    let form = app.get_as(&other, "/admin/omgangar/ny").await;
+    form.assert_status(StatusCode::OK);
+    form.assert_contains(r#"<option value="patientupplevelse:1">"#);
+    assert!(!form.body.contains("egen_patientenkat"), "{}", form.body);
+    for typed in ["egen_patientenkat:1", "egen_patientenkat"] {
+        let refused = app
+            .post_as(&other, "/admin/omgangar", &with("questionnaire", typed))
+            .await;
+        refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Välj en av enkäterna i listan.");
+    }
+    // Nor the network's built-in ones, typed.
+    app.post_as(
+        &ale,
+        "/admin/omgangar",
+        &with("questionnaire", "nyckeltal:1"),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// `source` with its first Swedish title (the questionnaire's own) replaced.
+fn replace_title(source: &str, title: &str) -> String {
+    let start = source.find("title = { sv = \"").unwrap() + "title = { sv = \"".len();
+    let end = start + source[start..].find('"').unwrap();
+    format!("{}{title}{}", &source[..start], &source[end..])
 }

@@ -93,7 +93,7 @@ describe('the workspace: axe (WCAG 2.1 A and AA) finds no violations', () => {
     response = await andLoad(page, () => page.getByRole('button', { name: 'Skapa omgången' }).click());
     assert.equal(response.status(), 422);
     await audit.check(page, 'new round after an error');
-    await page.locator('#questionnaire').selectOption('patientupplevelse');
+    await page.locator('#questionnaire').selectOption('patientupplevelse:1');
     await page.locator('#start').fill('2026-03-01');
     await page.locator('#end').fill('2026-03-31');
     response = await andLoad(page, () => page.getByRole('button', { name: 'Skapa omgången' }).click());
@@ -144,7 +144,7 @@ describe('the workspace by keyboard only', () => {
     await tabTo(page, (x) => x.id === 'questionnaire', 'the questionnaire list');
     await page.keyboard.press('ArrowDown');
     f = await focused(page);
-    assert.equal(f.value, 'patientupplevelse', 'the arrow key chose the questionnaire');
+    assert.equal(f.value, 'patientupplevelse:1', 'the arrow key chose the questionnaire');
     await tabTo(page, (x) => x.id === 'name', 'the name field');
     await page.keyboard.type('Korttidsboende hösten');
     await tabTo(page, (x) => x.id === 'start', 'the start date');
@@ -200,7 +200,7 @@ describe('the workspace with large text on a narrow screen', () => {
     await check('sign-in');
     await signIn(page, server, 'lerum');
     await page.goto(`${server.base}/admin/omgangar/ny`);
-    await page.locator('#questionnaire').selectOption('patientupplevelse');
+    await page.locator('#questionnaire').selectOption('patientupplevelse:1');
     await page.locator('#name').fill('Hemsjukvården, en omgång med ett långt namn som bryts');
     await page.locator('#start').fill('2026-03-01');
     await page.locator('#end').fill('2026-03-31');

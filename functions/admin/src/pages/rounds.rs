@@ -137,7 +137,10 @@ async fn new_form(
     if !may_create_rounds(&signed_in) {
         return Err(WorkspaceError::NotAllowed(t("rounds.network_may_not").to_owned()).into());
     }
-    let choices = state.workspace.patient_questionnaires()?;
+    let choices = state
+        .workspace
+        .patient_questionnaires(&signed_in.caller)
+        .await?;
     Ok(new_round_page(
         &signed_in,
         &choices,
@@ -158,7 +161,10 @@ async fn create(
     {
         Ok(round) => Ok(Redirect::to(&format!("/admin/omgangar/{}", round.id)).into_response()),
         Err(WorkspaceError::Invalid { field, message }) => {
-            let choices = state.workspace.patient_questionnaires()?;
+            let choices = state
+                .workspace
+                .patient_questionnaires(&signed_in.caller)
+                .await?;
             let error = FieldError {
                 field,
                 message: &message,
@@ -206,8 +212,9 @@ fn new_round_page(
                         aria-invalid=[questionnaire_error.map(|_| "true")] {
                         option value="" { (t("rounds.questionnaire_choose")) }
                         @for choice in choices {
-                            option value=(choice.id.as_str()) selected[typed.questionnaire.trim() == choice.id.as_str()] {
-                                (tf("rounds.questionnaire_version", &[("title", &choice.title), ("version", &choice.version)]))
+                            @let value = choice.value();
+                            option value=(value) selected[typed.questionnaire.trim() == value] {
+                                (tf("rounds.questionnaire_version", &[("title", &choice.title), ("version", &choice.questionnaire.version)]))
                             }
                         }
                     }
@@ -240,6 +247,7 @@ async fn detail(
     let title = state
         .workspace
         .questionnaire_title(&overview.round.questionnaire)
+        .await?
         .unwrap_or_else(|| overview.round.questionnaire.id.as_str().to_owned());
     Ok(round_page(&signed_in, &overview, &title))
 }

@@ -28,9 +28,9 @@ mod tests;
 
 pub use access::{CreatedKey, KEY_LABEL_MAX, OPERATOR_LABEL, SignIn};
 pub use audit::AUDIT_PAGE_SIZE;
+pub use network::QuestionnaireChoice;
 pub use rounds::{
-    NewRound, QuestionnaireChoice, ROUND_NAME_MAX, ROUND_UNIT_MAX, RoundOverview, parse_date,
-    transition_allowed,
+    NewRound, ROUND_NAME_MAX, ROUND_UNIT_MAX, RoundOverview, parse_date, transition_allowed,
 };
 pub mod invitations;
 pub mod letters;

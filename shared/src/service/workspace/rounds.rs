@@ -15,8 +15,8 @@ use std::sync::OnceLock;
 use time::Date;
 use time::macros::format_description;
 
-use super::{Caller, Workspace, WorkspaceError, WorkspaceResult};
-use crate::domain::questionnaire::{self, QuestionnaireId};
+use super::{Caller, QuestionnaireChoice, Workspace, WorkspaceError, WorkspaceResult};
+use crate::domain::questionnaire;
 use crate::domain::*;
 
 pub const ROUND_NAME_MAX: usize = 200;
@@ -40,20 +40,12 @@ impl RoundOverview {
     }
 }
 
-/// A questionnaire a round may use: the latest version of each.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuestionnaireChoice {
-    pub id: QuestionnaireId,
-    pub version: u32,
-    /// In Swedish.
-    pub title: String,
-}
-
 /// A new patient round as typed: every field a string, checked by
 /// [`Workspace::create_patient_round`] (the page and the JSON API both send these).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct NewRound {
-    /// A questionnaire id from [`Workspace::patient_questionnaires`].
+    /// A choice from [`Workspace::patient_questionnaires`]: `<id>:<version>` as the form
+    /// sends it ([`QuestionnaireChoice::value`]), or a bare id for its latest version.
     #[serde(default)]
     pub questionnaire: String,
     #[serde(default)]
@@ -79,27 +71,36 @@ pub fn transition_allowed(from: RoundStatus, to: RoundStatus) -> bool {
 }
 
 impl Workspace {
-    /// The questionnaires a patient round may use: the built-in ones, except those the
-    /// network sends. (Uploaded questionnaires join this list.)
-    pub fn patient_questionnaires(&self) -> WorkspaceResult<Vec<QuestionnaireChoice>> {
-        Ok(builtin()?
-            .iter()
-            .filter(|q| !NETWORK_QUESTIONNAIRES.contains(&q.id.as_str()))
-            .map(|q| QuestionnaireChoice {
-                title: q.title.sv().to_owned(),
-                id: q.id.clone(),
-                version: q.version,
-            })
-            .collect())
+    /// The questionnaires the caller's patient rounds may use: the built-in ones except
+    /// those the network sends, then those the caller's network uploaded.
+    pub async fn patient_questionnaires(
+        &self,
+        caller: &Caller,
+    ) -> WorkspaceResult<Vec<QuestionnaireChoice>> {
+        let mut choices = self.questionnaire_choices(caller).await?;
+        choices.retain(|choice| {
+            choice.uploaded || !NETWORK_QUESTIONNAIRES.contains(&choice.questionnaire.id.as_str())
+        });
+        Ok(choices)
     }
 
-    /// The Swedish title of a built-in questionnaire version, for showing a round.
-    pub fn questionnaire_title(&self, questionnaire: &QuestionnaireRef) -> Option<String> {
-        builtin()
-            .ok()?
+    /// The Swedish title of a questionnaire version, for showing a round: a built-in one,
+    /// else the published (uploaded) version from the store.
+    pub async fn questionnaire_title(
+        &self,
+        questionnaire: &QuestionnaireRef,
+    ) -> WorkspaceResult<Option<String>> {
+        let built_in = builtin()?
             .iter()
-            .find(|q| q.id == questionnaire.id && q.version == questionnaire.version)
-            .map(|q| q.title.sv().to_owned())
+            .find(|q| q.id == questionnaire.id && q.version == questionnaire.version);
+        if let Some(q) = built_in {
+            return Ok(Some(q.title.sv().to_owned()));
+        }
+        Ok(self
+            .store
+            .questionnaire(&questionnaire.id, questionnaire.version)
+            .await?
+            .map(|q| q.title.sv().to_owned()))
     }
 
     /// The caller's rounds, newest first, each with its counts: a municipality's own
@@ -141,7 +142,9 @@ impl Workspace {
                 "Bara en kommun kan skapa en patientenkät.".into(),
             ));
         }
-        let questionnaire = self.checked_questionnaire(&new.questionnaire)?;
+        let questionnaire = self
+            .checked_questionnaire(caller, &new.questionnaire)
+            .await?;
         let name = new.name.trim();
         let name_length = name.chars().count();
         if name_length == 0 || name_length > ROUND_NAME_MAX {
@@ -172,17 +175,11 @@ impl Workspace {
                 format!("Enhet eller vårdform får vara högst {ROUND_UNIT_MAX} tecken."),
             ));
         }
-        // Publishing is idempotent: the round's links must find the version they name,
-        // whichever function or process published the built-ins first.
-        self.store.publish_questionnaire(&questionnaire).await?;
         let round = Round {
             id: RoundId::random(),
             municipality: caller.organisation.id.clone(),
             name: name.to_owned(),
-            questionnaire: QuestionnaireRef {
-                id: questionnaire.id.clone(),
-                version: questionnaire.version,
-            },
+            questionnaire,
             kind: RoundKind::Patient,
             status: RoundStatus::Planned,
             period,
@@ -258,18 +255,37 @@ impl Workspace {
         })
     }
 
-    fn checked_questionnaire(&self, typed: &str) -> WorkspaceResult<questionnaire::Questionnaire> {
+    /// The version a typed choice names, if the caller may use it; a built-in one is
+    /// published first (idempotent) so the round's links find the version they name.
+    /// Another network's upload is refused like any unknown id: not in the caller's list.
+    async fn checked_questionnaire(
+        &self,
+        caller: &Caller,
+        typed: &str,
+    ) -> WorkspaceResult<QuestionnaireRef> {
         let unknown = || WorkspaceError::invalid("questionnaire", "Välj en av enkäterna i listan.");
-        let allowed = self.patient_questionnaires()?;
+        let typed = typed.trim();
+        let allowed = self.patient_questionnaires(caller).await?;
         let choice = allowed
             .iter()
-            .find(|choice| choice.id.as_str() == typed.trim())
+            .find(|choice| choice.value() == typed)
+            .or_else(|| {
+                allowed
+                    .iter()
+                    .filter(|choice| choice.questionnaire.id.as_str() == typed)
+                    .max_by_key(|choice| choice.questionnaire.version)
+            })
             .ok_or_else(unknown)?;
-        builtin()?
-            .iter()
-            .find(|q| q.id == choice.id && q.version == choice.version)
-            .cloned()
-            .ok_or_else(unknown)
+        if !choice.uploaded {
+            let built_in = builtin()?
+                .iter()
+                .find(|q| {
+                    q.id == choice.questionnaire.id && q.version == choice.questionnaire.version
+                })
+                .ok_or_else(unknown)?;
+            self.store.publish_questionnaire(built_in).await?;
+        }
+        Ok(choice.questionnaire.clone())
     }
 }
 

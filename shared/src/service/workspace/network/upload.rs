@@ -10,7 +10,8 @@ use crate::store::{StoreError, UploadedQuestionnaire};
 /// The largest file taken: the built-in questionnaires are a few kilobytes.
 const MAX_DEFINITION_BYTES: usize = 200_000;
 
-/// A questionnaire to choose in a form.
+/// A questionnaire to choose in a form: the network's sends and a municipality's
+/// patient rounds both list these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionnaireChoice {
     pub questionnaire: QuestionnaireRef,
