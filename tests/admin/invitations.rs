@@ -139,6 +139,13 @@ async fn letters_have_one_a4_page_per_invitation_with_text_link_code_and_qr_code
     let letters = &reply.body;
     assert_eq!(letters.matches("<article class=\"letter\"").count(), 100);
     assert_eq!(letters.matches("<svg").count(), 100);
+    // Every letter says who is asking.
+    assert_eq!(
+        letters
+            .matches("<p class=\"sender\">Testkommun</p>")
+            .count(),
+        100
+    );
     assert!(letters.contains("@page{size:A4"));
     assert!(letters.contains("page-break-after:always"));
     assert!(letters.contains("QR-kod med länken till enkäten"));

@@ -133,7 +133,7 @@ async fn download_letters(
                     (header::CONTENT_SECURITY_POLICY, letters_policy()),
                     (header::CONTENT_DISPOSITION, header_value(filename)),
                 ],
-                letters_document(&letters),
+                letters_document(&letters, &signed_in.caller.organisation.name),
             )
                 .into_response())
         }
@@ -159,6 +159,8 @@ body{margin:0;font:12pt/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans
 .screen-only{max-width:40rem;margin:1rem auto;padding:1rem;border:2px solid #000}\
 .letter{width:170mm;min-height:257mm;margin:0 auto;padding:10mm 0;page-break-after:always;break-after:page}\
 .letter:last-child{page-break-after:auto;break-after:auto}\
+.head{display:flex;justify-content:space-between;align-items:baseline;gap:1em}\
+.sender{font-weight:bold;font-size:13pt;margin:0}\
 .number{text-align:right;font-size:10pt}\
 .access{display:flex;gap:8mm;align-items:center;margin-top:10mm;padding:6mm;border:1px solid #000}\
 .access svg{width:40mm;height:40mm;flex:none}\
@@ -182,7 +184,9 @@ fn code_page(link: &str) -> String {
 
 /// One part of a batch's letters: one A4 page per invitation with the letter text, the
 /// link written out, the short code and the link's QR code.
-pub fn letters_document(letters: &Letters) -> Markup {
+/// The letters of one part. `sender` (the organisation's name) heads every letter, so a
+/// patient sees at once who is asking.
+pub fn letters_document(letters: &Letters, sender: &str) -> Markup {
     let paragraphs = letters.text.paragraphs();
     let title = tf(
         "letters.document_title",
@@ -206,7 +210,10 @@ pub fn letters_document(letters: &Letters) -> Markup {
                     }
                     @for row in &letters.rows {
                         article.letter aria-label=(tf("letters.letter_label", &[("number", &row.number)])) {
-                            p.number { (tf("letters.number", &[("number", &row.number)])) }
+                            div.head {
+                                p.sender { (sender) }
+                                p.number { (tf("letters.number", &[("number", &row.number)])) }
+                            }
                             @for paragraph in &paragraphs {
                                 p {
                                     @for (i, line) in paragraph.iter().enumerate() {
