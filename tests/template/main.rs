@@ -644,6 +644,44 @@ fn assert_no_write_pattern_matches(
     }
 }
 
+/// `(table, action) -> LeadingKeys patterns` of a role's DynamoDB statements: what each
+/// action may touch, for a check that is exact per action.
+fn dynamodb_actions(role_id: &str) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let template = template();
+    let role = &resources(&template, "AWS::IAM::Role")[role_id];
+    let policies = get(role, "Properties")
+        .and_then(|p| get(p, "Policies"))
+        .and_then(Value::as_sequence)
+        .unwrap_or_else(|| panic!("{role_id} has inline Policies"));
+    let mut granted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for policy in policies {
+        let document = get(policy, "PolicyDocument").expect("policy has a document");
+        for statement in statements(document) {
+            let actions: Vec<&str> = get(statement, "Action")
+                .map(strings)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(Value::as_str)
+                .filter(|action| action.starts_with("dynamodb:"))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            let keys = leading_keys(statement).expect("narrowed by dynamodb:LeadingKeys");
+            for resource in get(statement, "Resource").map(strings).unwrap_or_default() {
+                let table = arn_of(resource).expect("resources are !GetAtt <table>.Arn");
+                for action in &actions {
+                    granted
+                        .entry((table.to_owned(), (*action).to_owned()))
+                        .or_default()
+                        .extend(keys.iter().cloned());
+                }
+            }
+        }
+    }
+    granted
+}
+
 #[test]
 fn respond_may_write_only_the_item_kinds_it_needs() {
     use svar_shared::store::dynamo::keys::*;
@@ -655,19 +693,36 @@ fn respond_may_write_only_the_item_kinds_it_needs() {
             patterns(&[CREDENTIAL_PREFIX, INVITATION_PREFIX, GUESS_PREFIX]),
         ),
         (
-            // Drafts and the invitation's status (I#), failed look-ups (G#); never a
-            // credential (C#): respond does not create invitations.
+            // Drafts and the invitation's status (I#), failed look-ups (G#); a mapping
+            // link's visitor's invitation: its credentials (C#) and list entry (RI#).
             (INVITATIONS_TABLE.to_owned(), true),
-            patterns(&[INVITATION_PREFIX, GUESS_PREFIX]),
+            patterns(&[
+                INVITATION_PREFIX,
+                GUESS_PREFIX,
+                CREDENTIAL_PREFIX,
+                ROUND_INVITATIONS_PREFIX,
+            ]),
         ),
         (
             (RESPONSES_TABLE.to_owned(), false),
-            patterns(&[QUESTIONNAIRE_PREFIX, MUNICIPALITY_PREFIX]),
+            patterns(&[
+                QUESTIONNAIRE_PREFIX,
+                MUNICIPALITY_PREFIX,
+                ROUND_PREFIX,
+                MAPPING_LINK_PREFIX,
+                MAPPING_HASH_PREFIX,
+                COUNTER_PREFIX,
+            ]),
         ),
         (
-            // Responses and counter shards; never a round, questionnaire or municipality.
+            // Responses and counter shards; a round's and a mapping link's counts.
             (RESPONSES_TABLE.to_owned(), true),
-            patterns(&[RESPONSES_PREFIX, COUNTER_PREFIX]),
+            patterns(&[
+                RESPONSES_PREFIX,
+                COUNTER_PREFIX,
+                ROUND_PREFIX,
+                MAPPING_LINK_PREFIX,
+            ]),
         ),
     ]);
     assert_eq!(granted, expected);
@@ -675,12 +730,100 @@ fn respond_may_write_only_the_item_kinds_it_needs() {
         "RespondRole",
         &granted,
         &[
-            ROUND_PREFIX,
             QUESTIONNAIRE_PREFIX,
             MUNICIPALITY_PREFIX,
-            CREDENTIAL_PREFIX,
+            MAPPING_HASH_PREFIX,
+            ORGANISATION_PREFIX,
+            NETWORK_SEND_PREFIX,
+            REPORT_PREFIX,
+            UPLOAD_PREFIX,
         ],
     );
+}
+
+#[test]
+fn respond_s_actions_are_exactly_what_its_paths_call() {
+    use svar_shared::store::dynamo::keys::*;
+
+    let granted = dynamodb_actions("RespondRole");
+    let on = |table: &str, action: &str, prefixes: &[&str]| {
+        (
+            (table.to_owned(), format!("dynamodb:{action}")),
+            patterns(prefixes),
+        )
+    };
+    let expected = BTreeMap::from([
+        // Opening a link or code, its invitation and draft; failed look-ups.
+        on(
+            INVITATIONS_TABLE,
+            "GetItem",
+            &[CREDENTIAL_PREFIX, INVITATION_PREFIX, GUESS_PREFIX],
+        ),
+        on(
+            INVITATIONS_TABLE,
+            "Query",
+            &[CREDENTIAL_PREFIX, INVITATION_PREFIX, GUESS_PREFIX],
+        ),
+        // Drafts, submissions, failed look-ups; a mapping visitor's new invitation
+        // (I#, two C#, RI#): credentials are only ever created, never changed.
+        on(
+            INVITATIONS_TABLE,
+            "PutItem",
+            &[
+                INVITATION_PREFIX,
+                GUESS_PREFIX,
+                CREDENTIAL_PREFIX,
+                ROUND_INVITATIONS_PREFIX,
+            ],
+        ),
+        on(
+            INVITATIONS_TABLE,
+            "UpdateItem",
+            &[INVITATION_PREFIX, GUESS_PREFIX],
+        ),
+        on(
+            INVITATIONS_TABLE,
+            "DeleteItem",
+            &[INVITATION_PREFIX, GUESS_PREFIX],
+        ),
+        on(
+            INVITATIONS_TABLE,
+            "ConditionCheckItem",
+            &[INVITATION_PREFIX, GUESS_PREFIX],
+        ),
+        // Pages; a mapping link by its token's pointer, the link and its round.
+        on(
+            RESPONSES_TABLE,
+            "GetItem",
+            &[
+                QUESTIONNAIRE_PREFIX,
+                MUNICIPALITY_PREFIX,
+                ROUND_PREFIX,
+                MAPPING_LINK_PREFIX,
+                MAPPING_HASH_PREFIX,
+            ],
+        ),
+        // The round's answer count against the link's limit.
+        on(RESPONSES_TABLE, "BatchGetItem", &[COUNTER_PREFIX]),
+        on(
+            RESPONSES_TABLE,
+            "PutItem",
+            &[RESPONSES_PREFIX, COUNTER_PREFIX],
+        ),
+        // Counter shards; the link's visitor number; the round's issued count and
+        // reserved numbers.
+        on(
+            RESPONSES_TABLE,
+            "UpdateItem",
+            &[
+                RESPONSES_PREFIX,
+                COUNTER_PREFIX,
+                MAPPING_LINK_PREFIX,
+                ROUND_PREFIX,
+            ],
+        ),
+    ]);
+    assert_eq!(granted, expected);
 }
 
 #[test]
@@ -714,6 +857,12 @@ fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
                 MUNICIPALITY_ROUNDS_PREFIX,
                 NETWORK_ROUNDS_PREFIX,
                 AUDIT_PREFIX,
+                NETWORK_SEND_PREFIX,
+                MAPPING_LINK_PREFIX,
+                MAPPING_HASH_PREFIX,
+                REPORT_PREFIX,
+                REMINDER_PREFIX,
+                UPLOAD_PREFIX,
             ]),
         ),
         (
@@ -730,6 +879,13 @@ fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
                 ACCESS_KEY_PREFIX,
                 ORGANISATION_KEYS_PREFIX,
                 AUDIT_PREFIX,
+                // The network's sends, mapping links, reports, reminders, uploads.
+                NETWORK_SEND_PREFIX,
+                MAPPING_LINK_PREFIX,
+                MAPPING_HASH_PREFIX,
+                REPORT_PREFIX,
+                REMINDER_PREFIX,
+                UPLOAD_PREFIX,
             ]),
         ),
     ]);
@@ -862,17 +1018,35 @@ fn respond_has_no_access_to_keys_batches_or_the_audit_trail() {
         CREDENTIAL_PREFIX,
         INVITATION_PREFIX,
         GUESS_PREFIX,
+        ROUND_INVITATIONS_PREFIX,
         QUESTIONNAIRE_PREFIX,
         MUNICIPALITY_PREFIX,
         RESPONSES_PREFIX,
         COUNTER_PREFIX,
+        ROUND_PREFIX,
+        MAPPING_LINK_PREFIX,
+        MAPPING_HASH_PREFIX,
     ]);
+    let never = [
+        ACCESS_KEY_HASH_PREFIX,
+        ACCESS_KEY_PREFIX,
+        ORGANISATION_KEYS_PREFIX,
+        ROUND_BATCHES_PREFIX,
+        AUDIT_PREFIX,
+    ];
     for patterns in dynamodb_grants("RespondRole").values() {
         for pattern in patterns {
             assert!(
                 allowed.contains(pattern),
                 "RespondRole may use {pattern} items"
             );
+            let prefix = pattern.trim_end_matches('*');
+            for kind in never {
+                assert!(
+                    !kind.starts_with(prefix),
+                    "RespondRole's {pattern} reaches {kind} items"
+                );
+            }
         }
     }
 }
