@@ -6,6 +6,7 @@
 
 mod access;
 mod api;
+mod api_network;
 mod audit;
 mod csrf;
 mod escaping;

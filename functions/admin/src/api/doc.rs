@@ -39,6 +39,8 @@ const SCHEME: &str = "bearer";
         super::invitations::make,
         super::rates::rates,
         super::audit::page,
+        super::network_rounds::create_link, super::network_rounds::own_answers, super::network_rounds::report, super::network_rounds::save_report, super::network_rounds::reopen_report,
+        super::network_side::remind, super::network_side::send_answers, super::network_side::upload,
     ),
     components(schemas(ApiError)),
     modifiers(&Shared),

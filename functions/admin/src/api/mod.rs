@@ -28,6 +28,8 @@ pub mod extract;
 mod invitations;
 mod keys;
 mod me;
+mod network_rounds;
+mod network_side;
 mod rates;
 mod rounds;
 
@@ -51,6 +53,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/rounds/{id}/invitations"),
     ("GET", "/api/rounds/{id}/rates"),
     ("GET", "/api/audit"),
+    ("POST", "/api/rounds/{id}/mapping-link"), ("GET", "/api/rounds/{id}/mapping-answers"), ("GET", "/api/rounds/{id}/report"), ("PUT", "/api/rounds/{id}/report"), ("POST", "/api/rounds/{id}/report/reopen"),
+    ("POST", "/api/rounds/{id}/remind"), ("GET", "/api/network/sends/{id}/answers"), ("POST", "/api/questionnaires"),
 ];
 
 /// The API's routes, without state (the crate's router adds it).
@@ -67,6 +71,8 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/rounds/{id}/invitations", post(invitations::make))
         .route("/api/rounds/{id}/rates", get(rates::rates))
         .route("/api/audit", get(audit::page))
+        .merge(network_rounds::routes())
+        .merge(network_side::routes())
 }
 
 /// This document (OpenAPI 3.1), generated from the code. No key needed.
