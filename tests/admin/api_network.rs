@@ -339,6 +339,15 @@ async fn a_report_is_saved_sent_reopened_and_sent_again_through_the_api() {
     let refused = call(&app, "ale", "PUT", &path, Some(&incomplete.to_string())).await;
     refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     assert_eq!(refused.json["field"], "answers");
+    // `period` is a required question of `nyckeltal`, left out here.
+    assert!(
+        refused.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("period: "),
+        "the message names each wrong question: {}",
+        refused.text
+    );
     assert_eq!(
         app.store.report(&round).await.unwrap().unwrap().status,
         ReportStatus::InProgress

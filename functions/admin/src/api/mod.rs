@@ -13,6 +13,9 @@
 //! - `bodies`: schemas several endpoints share.
 //! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`: one module per area, each
 //!   handler calling one `Workspace` method, like the pages.
+//! - `network_rounds`: a municipality's mapping link, mapping answers and report (and
+//!   the network's reopening of it); `network_side`: the network's reminders, a send's
+//!   answers, uploading a questionnaire.
 
 use axum::Router;
 use axum::http::header;
