@@ -1,7 +1,7 @@
 //! Schemas shared by several endpoints, and the enum schemas made from the domain's own
 //! lists of names (`ALL`), so a new action or status appears in the document by itself.
 
-use svar_shared::domain::{AuditAction, RoundKind, RoundStatus};
+use svar_shared::domain::{AuditAction, BatchKind, RoundKind, RoundStatus};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::openapi::RefOr;
@@ -27,6 +27,13 @@ pub fn round_kind() -> impl Into<RefOr<Schema>> {
     names(
         RoundKind::ALL.iter().map(|k| k.as_str()),
         "patient: a municipality's patient survey; mapping and report: sent by the network.",
+    )
+}
+
+pub fn batch_kind() -> impl Into<RefOr<Schema>> {
+    names(
+        BatchKind::ALL.iter().map(|k| k.as_str()),
+        "first: made new; reissue: replaces a lost batch; reminder: reminders.",
     )
 }
 

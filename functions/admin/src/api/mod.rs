@@ -49,6 +49,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/rounds/{id}/open"),
     ("POST", "/api/rounds/{id}/close"),
     ("POST", "/api/rounds/{id}/invitations"),
+    ("GET", "/api/rounds/{id}/batches"),
+    ("POST", "/api/rounds/{id}/reminders"),
+    ("POST", "/api/rounds/{id}/batches/{batch}/reissue"),
     ("GET", "/api/rounds/{id}/rates"),
     ("GET", "/api/audit"),
 ];
@@ -65,6 +68,12 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/rounds/{id}/open", post(rounds::open))
         .route("/api/rounds/{id}/close", post(rounds::close))
         .route("/api/rounds/{id}/invitations", post(invitations::make))
+        .route("/api/rounds/{id}/batches", get(invitations::batches))
+        .route("/api/rounds/{id}/reminders", post(invitations::remind))
+        .route(
+            "/api/rounds/{id}/batches/{batch}/reissue",
+            post(invitations::reissue),
+        )
         .route("/api/rounds/{id}/rates", get(rates::rates))
         .route("/api/audit", get(audit::page))
 }
