@@ -735,3 +735,110 @@ async fn batches_of_another_organisation_or_of_a_network_round_are_refused() {
         .await
         .assert_error(StatusCode::CONFLICT, "conflict");
 }
+
+fn new_send(kind: &str, questionnaire: &str, municipalities: &[&str]) -> Value {
+    json!({
+        "kind": kind,
+        "questionnaire": questionnaire,
+        "name": "Hösten 2026",
+        "start": "2026-09-01",
+        "end": "2026-10-31",
+        "municipalities": municipalities,
+    })
+}
+
+#[tokio::test]
+async fn the_network_sends_by_the_api_and_lists_each_municipalitys_status() {
+    let app = spawn_admin().await;
+    let mut body = new_send("mapping", "civilsamhalle:1", &["ale", "kungalv", "ale"]);
+    body["answer_limit"] = json!(20);
+    let made = post_json(&app, "gr", "/api/network/sends", &body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(made.json["kind"], "mapping");
+    assert_eq!(made.json["answer_limit"], 20);
+    assert_eq!(made.json["start"], "2026-09-01");
+    let rounds = made.json["rounds"].as_array().unwrap();
+    let municipalities: Vec<&str> = rounds
+        .iter()
+        .map(|r| r["municipality"].as_str().unwrap())
+        .collect();
+    assert_eq!(municipalities, vec!["ale", "kungalv"]);
+    // The municipality finds the round sent to it.
+    let ale_round = rounds[0]["round"].as_str().unwrap();
+    let round = as_org(&app, "ale", "GET", &format!("/api/rounds/{ale_round}")).await;
+    assert_eq!(round.status, StatusCode::OK, "{}", round.text);
+    assert_eq!(round.json["round"]["sent_by"], "gr", "{}", round.text);
+
+    let report = post_json(
+        &app,
+        "gr",
+        "/api/network/sends",
+        &new_send("report", "nyckeltal:1", &["lerum"]),
+    )
+    .await;
+    assert_eq!(report.status, StatusCode::CREATED, "{}", report.text);
+    assert_eq!(report.json["answer_limit"], 0);
+
+    let listed = as_org(&app, "gr", "GET", "/api/network/sends").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let sends = listed.json.as_array().unwrap();
+    assert_eq!(sends.len(), 2, "{}", listed.text);
+    let mapping = sends
+        .iter()
+        .find(|s| s["send"]["id"] == made.json["id"])
+        .expect("the mapping send is listed");
+    let lines = mapping["municipalities"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l["status"] == "not_started"));
+    assert!(lines.iter().all(|l| l["answers"] == 0));
+    assert!(lines.iter().all(|l| l["reminded_at"].is_null()));
+    assert!(lines.iter().any(|l| l["round"] == ale_round));
+
+    let audit = as_org(&app, "gr", "GET", "/api/audit").await;
+    assert!(audit.text.contains("mapping_sent"), "{}", audit.text);
+}
+
+#[tokio::test]
+async fn a_municipality_may_not_send_and_a_wrong_send_body_is_refused() {
+    let app = spawn_admin().await;
+    let body = new_send("mapping", "civilsamhalle:1", &["ale"]);
+    post_json(&app, "ale", "/api/network/sends", &body)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+    as_org(&app, "ale", "GET", "/api/network/sends")
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+
+    let wrong = [
+        ("kind", json!("survey"), "kind"),
+        ("questionnaire", json!("nosuch:1"), "questionnaire"),
+        ("name", json!("  "), "name"),
+        ("start", json!("1 september"), "start"),
+        ("end", json!("2026-08-01"), "end"),
+        ("answer_limit", json!(0), "answer_limit"),
+        ("answer_limit", json!(-3), "body"),
+        ("municipalities", json!([]), "municipalities"),
+        // Not a member of the network.
+        ("municipalities", json!(["nosuch"]), "municipalities"),
+        ("municipalities", json!("ale"), "body"),
+    ];
+    for (property, value, field) in wrong {
+        let mut body = body.clone();
+        body[property] = value;
+        let answer = post_json(&app, "gr", "/api/network/sends", &body).await;
+        answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(answer.json["field"], field, "{property}: {}", answer.text);
+    }
+    call(
+        &app,
+        "POST",
+        "/api/network/sends",
+        Some(&bearer(app.key("gr"))),
+        Some(("application/json", "{not json")),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "bad_request");
+    // None of it made a send.
+    let listed = as_org(&app, "gr", "GET", "/api/network/sends").await;
+    assert_eq!(listed.json, json!([]), "{}", listed.text);
+}

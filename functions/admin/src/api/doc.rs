@@ -42,6 +42,8 @@ const SCHEME: &str = "bearer";
         super::invitations::reissue,
         super::rates::rates,
         super::audit::page,
+        super::network::list,
+        super::network::send,
     ),
     components(schemas(ApiError)),
     modifiers(&Shared),
