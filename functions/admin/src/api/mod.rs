@@ -11,7 +11,7 @@
 //! - `extract`: the JSON, query and path extractors whose rejections are JSON errors.
 //! - `doc`: the OpenAPI document: security scheme, error responses every operation has.
 //! - `bodies`: schemas several endpoints share.
-//! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`: one module per area, each
+//! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`, `network`: one module per area, each
 //!   handler calling one `Workspace` method, like the pages.
 
 use axum::Router;
@@ -28,6 +28,7 @@ pub mod extract;
 mod invitations;
 mod keys;
 mod me;
+mod network;
 mod rates;
 mod rounds;
 
@@ -49,8 +50,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/rounds/{id}/open"),
     ("POST", "/api/rounds/{id}/close"),
     ("POST", "/api/rounds/{id}/invitations"),
+    ("GET", "/api/rounds/{id}/batches"),
+    ("POST", "/api/rounds/{id}/reminders"),
+    ("POST", "/api/rounds/{id}/batches/{batch}/reissue"),
     ("GET", "/api/rounds/{id}/rates"),
     ("GET", "/api/audit"),
+    ("GET", "/api/network/sends"),
+    ("POST", "/api/network/sends"),
 ];
 
 /// The API's routes, without state (the crate's router adds it).
@@ -65,8 +71,15 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/rounds/{id}/open", post(rounds::open))
         .route("/api/rounds/{id}/close", post(rounds::close))
         .route("/api/rounds/{id}/invitations", post(invitations::make))
+        .route("/api/rounds/{id}/batches", get(invitations::batches))
+        .route("/api/rounds/{id}/reminders", post(invitations::remind))
+        .route(
+            "/api/rounds/{id}/batches/{batch}/reissue",
+            post(invitations::reissue),
+        )
         .route("/api/rounds/{id}/rates", get(rates::rates))
         .route("/api/audit", get(audit::page))
+        .route("/api/network/sends", get(network::list).post(network::send))
 }
 
 /// This document (OpenAPI 3.1), generated from the code. No key needed.
