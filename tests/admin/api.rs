@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use svar_shared::domain::RoundStatus;
+use svar_shared::domain::{QuestionnaireRef, Round, RoundKind, RoundStatus};
 use svar_shared::service::workspace::invitations::MAX_BATCH;
 use svar_shared::service::workspace::{KEY_LABEL_MAX, ROUND_NAME_MAX};
+use time::OffsetDateTime;
 
-use crate::helpers::{AdminApp, spawn_admin};
+use crate::helpers::{AdminApp, slug, spawn_admin};
 
 /// An answer of the API: status, the `WWW-Authenticate` header, the body as JSON.
 struct Answer {
@@ -112,7 +113,8 @@ fn api_routes() -> Vec<(&'static str, String)> {
         .map(|(method, path)| {
             (
                 method,
-                path.replace("{id}", "00000000-0000-4000-8000-000000000001"),
+                path.replace("{id}", "00000000-0000-4000-8000-000000000001")
+                    .replace("{batch}", "00000000-0000-4000-8000-000000000002"),
             )
         })
         .collect()
@@ -551,4 +553,292 @@ async fn invitations_out_of_range_closed_or_of_another_organisation_are_refused(
     )
     .await;
     assert_eq!(rates.json["issued"], 0, "{}", rates.text);
+}
+
+#[tokio::test]
+async fn batches_are_listed_reminded_and_reissued_with_new_links() {
+    let app = spawn_admin().await;
+    let round = app.round("ale", "Hemtjänst").await;
+    let base = format!("/api/rounds/{}", round.id);
+    let first = post_json(
+        &app,
+        "ale",
+        &format!("{base}/invitations"),
+        &json!({"count": 3}),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+
+    let reminded = post_json(&app, "ale", &format!("{base}/reminders"), &json!({})).await;
+    assert_eq!(reminded.status, StatusCode::CREATED, "{}", reminded.text);
+    let reminders = reminded.json["invitations"].as_array().unwrap();
+    let numbers: Vec<u64> = reminders
+        .iter()
+        .map(|i| i["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+    // New credentials, beside the old ones.
+    assert_ne!(reminders[0]["link"], first.json["invitations"][0]["link"]);
+    assert_eq!(reminded.json["secret"].as_str().unwrap().len(), 64);
+
+    let lost = first.json["batch"].as_str().unwrap();
+    let reissued = post_json(
+        &app,
+        "ale",
+        &format!("{base}/batches/{lost}/reissue"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(reissued.status, StatusCode::CREATED, "{}", reissued.text);
+    assert_eq!(reissued.json["invitations"].as_array().unwrap().len(), 3);
+    assert_ne!(reissued.json["batch"], first.json["batch"]);
+    // The lost batch's link stops working; the new one opens.
+    let old = first.json["invitations"][0]["link"].as_str().unwrap();
+    let new = reissued.json["invitations"][0]["link"].as_str().unwrap();
+    let open = |link: &str| {
+        Request::builder()
+            .uri(link.trim_start_matches("https://svar.example.se"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_ne!(app.send(open(old)).await.status, StatusCode::OK);
+    assert_eq!(app.send(open(new)).await.status, StatusCode::OK);
+
+    let listed = as_org(&app, "ale", "GET", &format!("{base}/batches")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let batches = listed.json.as_array().unwrap();
+    let kinds: Vec<&str> = batches
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["first", "reminder", "reissue"],
+        "{}",
+        listed.text
+    );
+    assert_eq!(batches[0]["id"], first.json["batch"]);
+    assert!(batches.iter().all(|b| b["count"] == 3));
+    assert!(batches[0]["created"].as_str().unwrap().ends_with('Z'));
+    // Never a credential in the list.
+    assert!(!listed.text.contains(first.json["secret"].as_str().unwrap()));
+
+    let audit = as_org(&app, "ale", "GET", "/api/audit").await;
+    assert!(audit.text.contains("reminders_made"), "{}", audit.text);
+    assert!(
+        audit.text.contains("invitations_reissued"),
+        "{}",
+        audit.text
+    );
+}
+
+#[tokio::test]
+async fn batches_of_another_organisation_or_of_a_network_round_are_refused() {
+    let app = spawn_admin().await;
+    let round = app.round("ale", "Hemtjänst").await;
+    let base = format!("/api/rounds/{}", round.id);
+    let first = post_json(
+        &app,
+        "ale",
+        &format!("{base}/invitations"),
+        &json!({"count": 2}),
+    )
+    .await;
+    let batch = first.json["batch"].as_str().unwrap().to_owned();
+    let reissue = format!("{base}/batches/{batch}/reissue");
+
+    // Another municipality, and the network, find nothing.
+    for org in ["kungalv", "gr"] {
+        as_org(&app, org, "GET", &format!("{base}/batches"))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        post_json(&app, org, &format!("{base}/reminders"), &json!({}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        post_json(&app, org, &reissue, &json!({}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    // A batch id that is not one, or not of this round.
+    for wrong in ["nonsense", "00000000-0000-4000-8000-000000000002"] {
+        post_json(
+            &app,
+            "ale",
+            &format!("{base}/batches/{wrong}/reissue"),
+            &json!({}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    let other = app.round("ale", "Annan").await;
+    post_json(
+        &app,
+        "ale",
+        &format!("/api/rounds/{}/batches/{batch}/reissue", other.id),
+        &json!({}),
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "not_found");
+
+    // A network's round the municipality answers: no invitations of its own there.
+    let mapping = Round {
+        kind: RoundKind::Mapping,
+        ..Round::open_patient_round(
+            slug("ale"),
+            "Kartläggning",
+            QuestionnaireRef {
+                id: slug("patientupplevelse"),
+                version: 1,
+            },
+            OffsetDateTime::now_utc(),
+        )
+    };
+    app.store.create_round(&mapping).await.unwrap();
+    let mapping_base = format!("/api/rounds/{}", mapping.id);
+    as_org(&app, "ale", "GET", &format!("{mapping_base}/batches"))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+    post_json(
+        &app,
+        "ale",
+        &format!("{mapping_base}/reminders"),
+        &json!({}),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+
+    // Reminders only while open; a closed round is not reissued.
+    let planned = app
+        .round_with_status("ale", "Planerad", RoundStatus::Planned)
+        .await;
+    post_json(
+        &app,
+        "ale",
+        &format!("/api/rounds/{}/reminders", planned.id),
+        &json!({}),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "conflict");
+    // Nothing left to remind once everyone had two reminders.
+    for _ in 0..2 {
+        let made = post_json(&app, "ale", &format!("{base}/reminders"), &json!({})).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    }
+    post_json(&app, "ale", &format!("{base}/reminders"), &json!({}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "conflict");
+    app.store
+        .set_round_status(&round.id, RoundStatus::Closed)
+        .await
+        .unwrap();
+    post_json(&app, "ale", &reissue, &json!({}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "conflict");
+}
+
+fn new_send(kind: &str, questionnaire: &str, municipalities: &[&str]) -> Value {
+    json!({
+        "kind": kind,
+        "questionnaire": questionnaire,
+        "name": "Hösten 2026",
+        "start": "2026-09-01",
+        "end": "2026-10-31",
+        "municipalities": municipalities,
+    })
+}
+
+#[tokio::test]
+async fn the_network_sends_by_the_api_and_lists_each_municipalitys_status() {
+    let app = spawn_admin().await;
+    let mut body = new_send("mapping", "civilsamhalle:1", &["ale", "kungalv", "ale"]);
+    body["answer_limit"] = json!(20);
+    let made = post_json(&app, "gr", "/api/network/sends", &body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(made.json["kind"], "mapping");
+    assert_eq!(made.json["answer_limit"], 20);
+    assert_eq!(made.json["start"], "2026-09-01");
+    let rounds = made.json["rounds"].as_array().unwrap();
+    let municipalities: Vec<&str> = rounds
+        .iter()
+        .map(|r| r["municipality"].as_str().unwrap())
+        .collect();
+    assert_eq!(municipalities, vec!["ale", "kungalv"]);
+    // The municipality finds the round sent to it.
+    let ale_round = rounds[0]["round"].as_str().unwrap();
+    let round = as_org(&app, "ale", "GET", &format!("/api/rounds/{ale_round}")).await;
+    assert_eq!(round.status, StatusCode::OK, "{}", round.text);
+    assert_eq!(round.json["round"]["sent_by"], "gr", "{}", round.text);
+
+    let report = post_json(
+        &app,
+        "gr",
+        "/api/network/sends",
+        &new_send("report", "nyckeltal:1", &["lerum"]),
+    )
+    .await;
+    assert_eq!(report.status, StatusCode::CREATED, "{}", report.text);
+    assert_eq!(report.json["answer_limit"], 0);
+
+    let listed = as_org(&app, "gr", "GET", "/api/network/sends").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let sends = listed.json.as_array().unwrap();
+    assert_eq!(sends.len(), 2, "{}", listed.text);
+    let mapping = sends
+        .iter()
+        .find(|s| s["send"]["id"] == made.json["id"])
+        .expect("the mapping send is listed");
+    let lines = mapping["municipalities"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l["status"] == "not_started"));
+    assert!(lines.iter().all(|l| l["answers"] == 0));
+    assert!(lines.iter().all(|l| l["reminded_at"].is_null()));
+    assert!(lines.iter().any(|l| l["round"] == ale_round));
+
+    let audit = as_org(&app, "gr", "GET", "/api/audit").await;
+    assert!(audit.text.contains("mapping_sent"), "{}", audit.text);
+}
+
+#[tokio::test]
+async fn a_municipality_may_not_send_and_a_wrong_send_body_is_refused() {
+    let app = spawn_admin().await;
+    let body = new_send("mapping", "civilsamhalle:1", &["ale"]);
+    post_json(&app, "ale", "/api/network/sends", &body)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+    as_org(&app, "ale", "GET", "/api/network/sends")
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+
+    let wrong = [
+        ("kind", json!("survey"), "kind"),
+        ("questionnaire", json!("nosuch:1"), "questionnaire"),
+        ("name", json!("  "), "name"),
+        ("start", json!("1 september"), "start"),
+        ("end", json!("2026-08-01"), "end"),
+        ("answer_limit", json!(0), "answer_limit"),
+        ("answer_limit", json!(-3), "body"),
+        ("municipalities", json!([]), "municipalities"),
+        // Not a member of the network.
+        ("municipalities", json!(["nosuch"]), "municipalities"),
+        ("municipalities", json!("ale"), "body"),
+    ];
+    for (property, value, field) in wrong {
+        let mut body = body.clone();
+        body[property] = value;
+        let answer = post_json(&app, "gr", "/api/network/sends", &body).await;
+        answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(answer.json["field"], field, "{property}: {}", answer.text);
+    }
+    call(
+        &app,
+        "POST",
+        "/api/network/sends",
+        Some(&bearer(app.key("gr"))),
+        Some(("application/json", "{not json")),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "bad_request");
+    // None of it made a send.
+    let listed = as_org(&app, "gr", "GET", "/api/network/sends").await;
+    assert_eq!(listed.json, json!([]), "{}", listed.text);
 }

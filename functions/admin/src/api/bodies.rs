@@ -1,7 +1,8 @@
 //! Schemas shared by several endpoints, and the enum schemas made from the domain's own
 //! lists of names (`ALL`), so a new action or status appears in the document by itself.
 
-use svar_shared::domain::{AuditAction, RoundKind, RoundStatus};
+use svar_shared::domain::{AuditAction, BatchKind, RoundKind, RoundStatus};
+use svar_shared::service::workspace::network::Progress;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::openapi::RefOr;
@@ -27,6 +28,27 @@ pub fn round_kind() -> impl Into<RefOr<Schema>> {
     names(
         RoundKind::ALL.iter().map(|k| k.as_str()),
         "patient: a municipality's patient survey; mapping and report: sent by the network.",
+    )
+}
+
+pub fn batch_kind() -> impl Into<RefOr<Schema>> {
+    names(
+        BatchKind::ALL.iter().map(|k| k.as_str()),
+        "first: made new; reissue: replaces a lost batch; reminder: reminders.",
+    )
+}
+
+pub fn send_kind() -> impl Into<RefOr<Schema>> {
+    names(
+        [RoundKind::Mapping, RoundKind::Report].map(RoundKind::as_str),
+        "mapping: a mapping questionnaire; report: the indicator report.",
+    )
+}
+
+pub fn progress() -> impl Into<RefOr<Schema>> {
+    names(
+        [Progress::NotStarted, Progress::InProgress, Progress::Sent].map(Progress::as_str),
+        "Where a municipality is with a round the network sent it.",
     )
 }
 

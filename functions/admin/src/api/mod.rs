@@ -11,7 +11,7 @@
 //! - `extract`: the JSON, query and path extractors whose rejections are JSON errors.
 //! - `doc`: the OpenAPI document: security scheme, error responses every operation has.
 //! - `bodies`: schemas several endpoints share.
-//! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`: one module per area, each
+//! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`, `network`: one module per area, each
 //!   handler calling one `Workspace` method, like the pages.
 //! - `network_rounds`: a municipality's mapping link, mapping answers and report (and
 //!   the network's reopening of it); `network_side`: the network's reminders, a send's
@@ -31,6 +31,7 @@ pub mod extract;
 mod invitations;
 mod keys;
 mod me;
+mod network;
 mod network_rounds;
 mod network_side;
 mod rates;
@@ -54,8 +55,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/rounds/{id}/open"),
     ("POST", "/api/rounds/{id}/close"),
     ("POST", "/api/rounds/{id}/invitations"),
+    ("GET", "/api/rounds/{id}/batches"),
+    ("POST", "/api/rounds/{id}/reminders"),
+    ("POST", "/api/rounds/{id}/batches/{batch}/reissue"),
     ("GET", "/api/rounds/{id}/rates"),
     ("GET", "/api/audit"),
+    ("GET", "/api/network/sends"),
+    ("POST", "/api/network/sends"),
     ("POST", "/api/rounds/{id}/mapping-link"), ("GET", "/api/rounds/{id}/mapping-answers"), ("GET", "/api/rounds/{id}/report"), ("PUT", "/api/rounds/{id}/report"), ("POST", "/api/rounds/{id}/report/reopen"),
     ("POST", "/api/rounds/{id}/remind"), ("GET", "/api/network/sends/{id}/answers"), ("POST", "/api/questionnaires"),
 ];
@@ -72,8 +78,15 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/rounds/{id}/open", post(rounds::open))
         .route("/api/rounds/{id}/close", post(rounds::close))
         .route("/api/rounds/{id}/invitations", post(invitations::make))
+        .route("/api/rounds/{id}/batches", get(invitations::batches))
+        .route("/api/rounds/{id}/reminders", post(invitations::remind))
+        .route(
+            "/api/rounds/{id}/batches/{batch}/reissue",
+            post(invitations::reissue),
+        )
         .route("/api/rounds/{id}/rates", get(rates::rates))
         .route("/api/audit", get(audit::page))
+        .route("/api/network/sends", get(network::list).post(network::send))
         .merge(network_rounds::routes())
         .merge(network_side::routes())
 }

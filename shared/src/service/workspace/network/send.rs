@@ -256,6 +256,17 @@ impl Workspace {
         Ok(self.store.sends(&caller.organisation.id).await?)
     }
 
+    /// Every send of the caller's, newest first, each with its municipalities' progress:
+    /// the API's list, in one call (the pages show one send at a time).
+    pub async fn send_overviews(&self, caller: &Caller) -> WorkspaceResult<Vec<SendOverview>> {
+        let sends = self.sends(caller).await?;
+        let mut overviews = Vec::with_capacity(sends.len());
+        for send in &sends {
+            overviews.push(self.send_overview(caller, &send.id).await?);
+        }
+        Ok(overviews)
+    }
+
     /// A send of the caller's with each municipality's progress.
     pub async fn send_overview(
         &self,
