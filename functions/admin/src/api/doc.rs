@@ -150,6 +150,20 @@ const LINKS: &[(&str, &str, &str, &[&str], &str)] = &[
         &["revoke_key"],
         "$response.body#/key/id",
     ),
+    (
+        "/api/network/sends",
+        "post",
+        "201",
+        &["send_answers"],
+        "$response.body#/id",
+    ),
+    (
+        "/api/network/sends",
+        "post",
+        "201",
+        &["get_report", "reopen_report", "remind_municipality"],
+        "$response.body#/rounds/0/round",
+    ),
 ];
 
 fn add_links(document: &mut Document) {
