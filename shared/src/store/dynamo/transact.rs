@@ -207,9 +207,13 @@ impl DynamoStore {
     /// running ones finish, and the failure is returned: a credential's failed condition
     /// is [`StoreError::DuplicateCredential`], another failed condition is refused as
     /// `what`. Transactions that finished stay written (the caller undoes them).
+    ///
+    /// `chunks` is drawn only as transactions are started, so a caller that builds them
+    /// lazily keeps no more than [`TRANSACTIONS_IN_FLIGHT`] in memory (a batch of 20,000
+    /// invitations is 800 of them); a chunk that could not be built stops the run too.
     pub(super) async fn transact_chunks(
         &self,
-        chunks: Vec<Chunk>,
+        chunks: impl IntoIterator<Item = StoreResult<Chunk>> + Send,
         what: &'static str,
     ) -> StoreResult<()> {
         let mut chunks = chunks.into_iter();
@@ -217,7 +221,14 @@ impl DynamoStore {
         let mut failure = None;
         loop {
             while failure.is_none() && running.len() < TRANSACTIONS_IN_FLIGHT {
-                let Some(chunk) = chunks.next() else { break };
+                let chunk = match chunks.next() {
+                    Some(Ok(chunk)) => chunk,
+                    Some(Err(error)) => {
+                        failure = Some(error);
+                        break;
+                    }
+                    None => break,
+                };
                 let store = self.clone();
                 running.spawn(async move {
                     match store.transact(chunk.actions).await? {

@@ -90,7 +90,8 @@ impl DynamoStore {
                 credentials: Vec::new(),
             });
         }
-        self.transact_chunks(chunks, "undoing a batch").await?;
+        self.transact_chunks(chunks.into_iter().map(Ok), "undoing a batch")
+            .await?;
 
         let remove_record = Delete::builder()
             .table_name(table)

@@ -124,38 +124,43 @@ impl InvitationAdminStore for DynamoStore {
             self.reserved_at_least(&batch.round, highest).await?;
         }
 
-        let mut chunks = Vec::new();
-        for group in invitations.chunks(ACTIONS_PER_TRANSACTION / ACTIONS_PER_NEW_INVITATION) {
-            let mut chunk = Chunk {
-                actions: Vec::with_capacity(group.len() * ACTIONS_PER_NEW_INVITATION),
-                credentials: Vec::with_capacity(group.len() * 3),
-            };
-            for new in group {
-                let new = with_round_data(new, &round);
-                let id = &new.invitation.id;
-                let delete_after = n(delete_after(new.invitation.expires_at));
-                let credentials = credentials_map(&new.link_hash, &new.code_hash);
-                let batches = AttributeValue::M([(batch.id.to_string(), credentials)].into());
-                let listed = item(
-                    keys::round_invitation(&batch.round, new.number, id),
-                    [
-                        ("invitation", s(id.to_string())),
-                        (TTL_ATTRIBUTE, delete_after.clone()),
-                    ],
-                );
-                // An invitation id already there is a duplicate, as its credentials are.
-                chunk.credentials.push(chunk.actions.len());
-                let stored = invitation_item(&new, batches);
-                chunk.actions.push(put(table, stored, Some(NEW_ITEM))?);
-                for hash in [&new.link_hash, &new.code_hash] {
+        // Built as they are sent (see `transact_chunks`), not all 800 of a big batch first.
+        // (By index: a closure over a borrowed slice is not accepted in this Send future.)
+        let per_chunk = ACTIONS_PER_TRANSACTION / ACTIONS_PER_NEW_INVITATION;
+        let chunks =
+            (0..invitations.len().div_ceil(per_chunk)).map(|index| -> StoreResult<Chunk> {
+                let start = index * per_chunk;
+                let group = &invitations[start..(start + per_chunk).min(invitations.len())];
+                let mut chunk = Chunk {
+                    actions: Vec::with_capacity(group.len() * ACTIONS_PER_NEW_INVITATION),
+                    credentials: Vec::with_capacity(group.len() * 3),
+                };
+                for new in group {
+                    let new = with_round_data(new, &round);
+                    let id = &new.invitation.id;
+                    let delete_after = n(delete_after(new.invitation.expires_at));
+                    let credentials = credentials_map(&new.link_hash, &new.code_hash);
+                    let batches = AttributeValue::M([(batch.id.to_string(), credentials)].into());
+                    let listed = item(
+                        keys::round_invitation(&batch.round, new.number, id),
+                        [
+                            ("invitation", s(id.to_string())),
+                            (TTL_ATTRIBUTE, delete_after.clone()),
+                        ],
+                    );
+                    // An invitation id already there is a duplicate, as its credentials are.
                     chunk.credentials.push(chunk.actions.len());
-                    let credential = credential_item(hash, id, &delete_after);
-                    chunk.actions.push(put(table, credential, Some(NEW_ITEM))?);
+                    let stored = invitation_item(&new, batches);
+                    chunk.actions.push(put(table, stored, Some(NEW_ITEM))?);
+                    for hash in [&new.link_hash, &new.code_hash] {
+                        chunk.credentials.push(chunk.actions.len());
+                        let credential = credential_item(hash, id, &delete_after);
+                        chunk.actions.push(put(table, credential, Some(NEW_ITEM))?);
+                    }
+                    chunk.actions.push(put(table, listed, None)?);
                 }
-                chunk.actions.push(put(table, listed, None)?);
-            }
-            chunks.push(chunk);
-        }
+                Ok(chunk)
+            });
         let written = self.transact_chunks(chunks, "writing a batch").await;
         self.undone_on_failure(&batch.round, &batch.id, written)
             .await
@@ -248,7 +253,7 @@ impl InvitationAdminStore for DynamoStore {
         }
         let written = self
             .transact_chunks(
-                chunks,
+                chunks.into_iter().map(Ok),
                 "credentials for an invitation not in the batch's round",
             )
             .await;
@@ -290,7 +295,8 @@ impl InvitationAdminStore for DynamoStore {
                 credentials: Vec::new(),
             });
         }
-        self.transact_chunks(chunks, "revoking a lost batch").await
+        self.transact_chunks(chunks.into_iter().map(Ok), "revoking a lost batch")
+            .await
     }
 
     async fn delete_batch(&self, round: &RoundId, batch: &BatchId) -> StoreResult<()> {
