@@ -184,7 +184,9 @@ impl Setup {
         folder: &str,
     ) -> Result<Manifest, ExportError> {
         let mut sink = FolderSink::create(&self.dir.path().join(folder)).expect("folder");
-        export::export(&self.store, rounds, options, &mut sink, &mut |_| {}).await
+        export::export(&self.store, rounds, options, &mut sink, &mut |_| {})
+            .await
+            .map(|exported| exported.manifest)
     }
 
     pub fn read(&self, folder: &str, file: &str) -> String {

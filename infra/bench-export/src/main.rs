@@ -263,7 +263,8 @@ async fn run_export(db: &Path, out: &Path) -> Result<(), Failure> {
         &mut sink,
         &mut |_| {},
     )
-    .await?;
+    .await?
+    .manifest;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{{\"step\":\"export\",\"rows\":{},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0},\"peak_rss_kb\":{},\"bytes\":{}}}",

@@ -45,3 +45,7 @@ uuid_id!(
     /// A batch of invitation credentials: first letters, a reissue or a reminder.
     BatchId
 );
+uuid_id!(
+    /// An export job: one request for an anonymised dataset, and the files it made.
+    ExportJobId
+);

@@ -6,9 +6,11 @@
 //! - [`answers`]: validating typed answers and deciding what is shown.
 //! - [`text`]: languages and translated text.
 //! - [`workspace`]: organisations, access keys, round settings, invitation batches, audit.
+//! - [`export`]: export jobs and where their files are.
 
 pub mod answers;
 pub mod credential;
+pub mod export;
 pub mod ids;
 pub mod questionnaire;
 pub mod records;
@@ -16,6 +18,7 @@ pub mod text;
 pub mod workspace;
 
 pub use credential::*;
+pub use export::*;
 pub use ids::*;
 pub use records::*;
 pub use workspace::*;

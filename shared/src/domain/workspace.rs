@@ -186,6 +186,9 @@ named_enum!(AuditAction {
     MappingSent = "mapping_sent",
     ReportSent = "report_sent",
     ReportReopened = "report_reopened",
+    ExportRequested = "export_requested",
+    ExportDownloaded = "export_downloaded",
+    AggregatesViewed = "aggregates_viewed",
 });
 
 /// What a round collects and from whom.
@@ -329,6 +332,9 @@ pub enum AuditAction {
     MappingSent,
     ReportSent,
     ReportReopened,
+    ExportRequested,
+    ExportDownloaded,
+    AggregatesViewed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -93,6 +93,14 @@ impl From<csv::Error> for ExportError {
     }
 }
 
+/// What an export wrote: the manifest (which lists every other file) and the manifest's
+/// own size.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub manifest: Manifest,
+    pub manifest_bytes: u64,
+}
+
 /// Exports `rounds` (one questionnaire) to `sink`; `progress` hears the rows written so
 /// far after every page. On any error every file is aborted in the sink.
 pub async fn export<S>(
@@ -101,7 +109,7 @@ pub async fn export<S>(
     options: &ExportOptions,
     sink: &mut dyn ExportSink,
     progress: &mut (dyn FnMut(u64) + Send),
-) -> Result<Manifest, ExportError>
+) -> Result<Exported, ExportError>
 where
     S: ResponseStore + QuestionnaireStore + ?Sized,
 {
@@ -192,7 +200,7 @@ async fn run<S>(
     options: &ExportOptions,
     sink: &mut dyn ExportSink,
     progress: &mut (dyn FnMut(u64) + Send),
-) -> Result<Manifest, ExportError>
+) -> Result<Exported, ExportError>
 where
     S: ResponseStore + QuestionnaireStore + ?Sized,
 {
@@ -425,6 +433,9 @@ where
     manifest_json.push(b'\n');
     let mut file = HashedFile::new(MANIFEST_FILE);
     file.write(sink, &manifest_json).await?;
-    file.finish(sink).await?;
-    Ok(manifest)
+    let (manifest_bytes, _) = file.finish(sink).await?;
+    Ok(Exported {
+        manifest,
+        manifest_bytes,
+    })
 }

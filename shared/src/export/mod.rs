@@ -17,6 +17,7 @@ mod aggregates;
 mod codebook;
 mod columns;
 mod engine;
+mod files;
 mod kanon;
 mod manifest;
 mod permute;
@@ -28,9 +29,10 @@ pub use aggregates::{AggregateRow, AggregateTable, NetworkAggregates, network_ag
 pub use codebook::Codebook;
 pub use columns::{ColumnKind, DONT_KNOW_CODE, Layout, NOT_APPLICABLE_CODE};
 pub use engine::{
-    CODEBOOK_CSV, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, MANIFEST_FILE,
+    CODEBOOK_CSV, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, Exported, MANIFEST_FILE,
     RESPONSES_FILE, export,
 };
+pub use files::ExportFiles;
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};
 pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
 pub use permute::Permutation;

@@ -6,7 +6,9 @@
 //! - `page`: the page to show, its progress and the outcomes (re-exported by `respondent`).
 //! - [`setup`]: making an invitation outside the workspace (the demo, tests).
 //! - [`workspace`]: what a signed-in municipality or network does.
+//! - [`exports`]: anonymised exports and the network's comparison tables.
 
+pub mod exports;
 pub mod guessing;
 mod page;
 pub mod respondent;

@@ -12,9 +12,11 @@ use crate::domain::*;
 
 pub mod dynamo;
 pub mod embedded;
+mod export;
 mod network;
 mod workspace;
 
+pub use export::*;
 pub use network::*;
 pub use workspace::*;
 
@@ -206,6 +208,7 @@ pub trait Store:
     + InvitationAdminStore
     + AuditStore
     + NetworkStore
+    + ExportJobStore
 {
 }
 
@@ -217,5 +220,6 @@ impl<T> Store for T where
         + InvitationAdminStore
         + AuditStore
         + NetworkStore
+        + ExportJobStore
 {
 }

@@ -48,6 +48,9 @@ pub fn action_text(action: AuditAction) -> &'static str {
         AuditAction::MappingSent => t("audit.action_mapping_sent"),
         AuditAction::ReportSent => t("audit.action_report_sent"),
         AuditAction::ReportReopened => t("audit.action_report_reopened"),
+        AuditAction::ExportRequested => t("audit.action_export_requested"),
+        AuditAction::ExportDownloaded => t("audit.action_export_downloaded"),
+        AuditAction::AggregatesViewed => t("audit.action_aggregates_viewed"),
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod audit;
 mod batches;
+mod export_jobs;
 mod network;
 mod organisations;
 mod readers;

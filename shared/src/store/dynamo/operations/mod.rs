@@ -9,6 +9,7 @@ mod audit;
 mod batch_records;
 mod batch_undo;
 mod batches;
+mod export_jobs;
 mod network;
 mod organisations;
 mod respondent;

@@ -1,0 +1,72 @@
+//! Export jobs as stored. Every method takes the organisation and answers `None` /
+//! `false` for another's job, like the workspace's other traits.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreResult;
+use crate::domain::*;
+
+/// What [`ExportJobStore::create_export_job`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreatedExport {
+    /// The job was stored (state `Queued`).
+    Created,
+    /// An active (queued or running, not stalled) job of the same organisation and
+    /// [`ExportJob::dedupe_key`] exists: nothing was stored; here it is.
+    AlreadyActive(ExportJob),
+}
+
+/// Export jobs: made by the workspace, claimed and finished by the export runner.
+#[async_trait]
+pub trait ExportJobStore: Send + Sync {
+    /// Stores `job` (state `Queued`) unless the organisation has an active job with the
+    /// same dedupe key, atomically: two requests at once make one job. An active job not
+    /// updated since `stalled_before` does not count: it is marked failed
+    /// ([`ExportFailure::Interrupted`]) and the new one is stored.
+    async fn create_export_job(
+        &self,
+        job: &ExportJob,
+        stalled_before: OffsetDateTime,
+    ) -> StoreResult<CreatedExport>;
+    async fn export_job(
+        &self,
+        organisation: &OrganisationId,
+        id: &ExportJobId,
+    ) -> StoreResult<Option<ExportJob>>;
+    /// The organisation's jobs, newest first.
+    async fn export_jobs(&self, organisation: &OrganisationId) -> StoreResult<Vec<ExportJob>>;
+    /// Moves the job to `Running { rows_done: 0 }` (updated at `now`) if it is `Queued`, or
+    /// `Running` but not updated since `stalled_before` (its runner died: this one starts
+    /// it again, clean). `false` otherwise: another runner has it, or it is finished, or
+    /// no such job. So the same job invoked twice writes one result.
+    async fn claim_export_job(
+        &self,
+        organisation: &OrganisationId,
+        id: &ExportJobId,
+        now: OffsetDateTime,
+        stalled_before: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Records progress of a running job (and that its runner is alive). `false` when the
+    /// job is no longer running.
+    async fn record_export_progress(
+        &self,
+        organisation: &OrganisationId,
+        id: &ExportJobId,
+        rows_done: u64,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Moves a running job to its end state (`Ready` or `Failed`) and frees its dedupe key.
+    /// `false` when the job was not running.
+    async fn finish_export_job(
+        &self,
+        organisation: &OrganisationId,
+        id: &ExportJobId,
+        state: &ExportState,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Deletes the records of jobs that expired before `now`, of every organisation,
+    /// returning them (so their files can be removed too). On DynamoDB the records also
+    /// carry a TTL attribute, so they go even if this is never called.
+    async fn remove_expired_export_jobs(&self, now: OffsetDateTime) -> StoreResult<Vec<ExportJob>>;
+}
