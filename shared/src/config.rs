@@ -13,6 +13,10 @@
 //! | `SVAR_SESSION_SECRET` | hex secret the workspace's session cookies are signed with (64+ bytes); the admin function only | embedded: made once and kept in the data folder as `session.key`; for `dynamodb` this or `SVAR_SESSION_SECRET_PARAMETER` |
 //! | `SVAR_SESSION_SECRET_PARAMETER` | name of an SSM `SecureString` holding that hex secret, read once at start; `dynamodb` only, not together with `SVAR_SESSION_SECRET` | unset |
 //! | `SVAR_ADDR` | address of the local server | `127.0.0.1:3000` |
+//! | `SVAR_EXPORT_BUCKET` | S3 bucket of the export files (`exports/<organisation>/<job>/...`) | unset: the folder `exports` in `SVAR_DATA_DIR` (not in Lambda) |
+//! | `SVAR_S3_ENDPOINT` | S3 endpoint override, path-style addressing (tests: an S3-compatible server on 127.0.0.1) | AWS default |
+//! | `SVAR_EXPORT_RETENTION_DAYS` | days an export's files are kept (the S3 lifecycle rule must say the same) | `30` |
+//! | `SVAR_EXPORT_FUNCTION` | name of the export Lambda function that the admin function invokes asynchronously | unset: jobs run as background tasks (local) |
 //! | `SVAR_UI_DIR` | folder of extra UI-strings files (`<code>.toml`, one per added language; `shared/ui/README.md`) | unset: Swedish and English only |
 
 use std::env;
@@ -57,6 +61,69 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Extra languages' UI-strings files, installed at start by `web::strings::install`.
     pub ui_dir: Option<PathBuf>,
+    pub export: ExportConfig,
+}
+
+/// Where export files go and how export jobs are started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportConfig {
+    pub files: ExportFilesConfig,
+    /// Days an export's files are kept.
+    pub retention_days: u32,
+    /// The export function the admin function invokes; `None`: run jobs in this process.
+    pub function: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportFilesConfig {
+    /// A local folder, under which the files are kept as `exports/<organisation>/<job>/`;
+    /// downloads are signed URLs served by the local server.
+    Folder(PathBuf),
+    /// An S3 bucket; downloads are presigned URLs.
+    S3 {
+        bucket: String,
+        /// An S3-compatible server instead of AWS, addressed path-style.
+        endpoint: Option<String>,
+    },
+}
+
+/// The default of `SVAR_EXPORT_RETENTION_DAYS`.
+pub const DEFAULT_EXPORT_RETENTION_DAYS: u32 = 30;
+
+impl ExportConfig {
+    fn from_env(
+        var: impl Fn(&str) -> Option<String>,
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<Self, ConfigError> {
+        let files = match var("SVAR_EXPORT_BUCKET") {
+            Some(bucket) => ExportFilesConfig::S3 {
+                bucket,
+                endpoint: var("SVAR_S3_ENDPOINT"),
+            },
+            None => ExportFilesConfig::Folder(
+                data_dir
+                    .map(|d| d.to_path_buf())
+                    .unwrap_or_else(|| PathBuf::from("data")),
+            ),
+        };
+        let retention_days = match var("SVAR_EXPORT_RETENTION_DAYS") {
+            None => DEFAULT_EXPORT_RETENTION_DAYS,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(days) if (1..=3650).contains(&days) => days,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "SVAR_EXPORT_RETENTION_DAYS",
+                        problem: "must be a whole number of days from 1 to 3650".into(),
+                    });
+                }
+            },
+        };
+        Ok(Self {
+            files,
+            retention_days,
+            function: var("SVAR_EXPORT_FUNCTION"),
+        })
+    }
 }
 
 /// The secret the workspace's session cookies are signed with: 64 bytes or more, from
@@ -156,6 +223,11 @@ impl Config {
                 name: "SVAR_ADDR",
                 problem: e.to_string(),
             })?;
+        let data_dir = match &store {
+            StoreConfig::Embedded { data_dir } => Some(data_dir.clone()),
+            StoreConfig::DynamoDb { .. } => var("SVAR_DATA_DIR").map(PathBuf::from),
+        };
+        let export = ExportConfig::from_env(var, data_dir.as_deref())?;
         Ok(Self {
             store,
             hash_key,
@@ -164,6 +236,7 @@ impl Config {
             session_secret_parameter,
             listen,
             ui_dir: var("SVAR_UI_DIR").map(PathBuf::from),
+            export,
         })
     }
 }
@@ -282,6 +355,51 @@ mod tests {
         };
         assert!(check_session_secret(&dynamo, &None, &parameter).is_ok());
         assert!(check_session_secret(&dynamo, &None, &None).is_ok());
+    }
+
+    fn export_from(pairs: &[(&str, &str)]) -> Result<ExportConfig, ConfigError> {
+        let var = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        ExportConfig::from_env(var, Some(std::path::Path::new("d")))
+    }
+
+    #[test]
+    fn exports_go_to_the_data_folder_unless_a_bucket_is_named() {
+        let local = export_from(&[]).expect("valid");
+        assert_eq!(local.files, ExportFilesConfig::Folder("d".into()));
+        assert_eq!(local.retention_days, DEFAULT_EXPORT_RETENTION_DAYS);
+        assert_eq!(local.function, None);
+        let s3 = export_from(&[
+            ("SVAR_EXPORT_BUCKET", "b"),
+            ("SVAR_S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("SVAR_EXPORT_RETENTION_DAYS", "7"),
+            ("SVAR_EXPORT_FUNCTION", "svar-export"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            s3.files,
+            ExportFilesConfig::S3 {
+                bucket: "b".into(),
+                endpoint: Some("http://127.0.0.1:9000".into())
+            }
+        );
+        assert_eq!(s3.retention_days, 7);
+        assert_eq!(s3.function.as_deref(), Some("svar-export"));
+    }
+
+    #[test]
+    fn a_retention_must_be_whole_days() {
+        for bad in ["0", "-1", "1.5", "x", "4000"] {
+            let error = export_from(&[("SVAR_EXPORT_RETENTION_DAYS", bad)]).unwrap_err();
+            assert!(
+                error.to_string().contains("SVAR_EXPORT_RETENTION_DAYS"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

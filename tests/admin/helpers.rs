@@ -19,6 +19,8 @@ use http_body_util::BodyExt;
 use svar_admin::{AdminState, SessionKey};
 use svar_shared::domain::questionnaire::{self, Slug};
 use svar_shared::domain::*;
+use svar_shared::export::LocalExportFiles;
+use svar_shared::service::exports::{ExportPolicy, Exports};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::workspace::{Caller, Workspace, seed};
 use svar_shared::store::Store;
@@ -34,6 +36,9 @@ pub struct AdminApp {
     pub router: Router,
     pub store: Arc<dyn Store>,
     pub workspace: Arc<Workspace>,
+    pub exports: Arc<Exports>,
+    /// Where the export files are (`exports/<organisation>/<job>/`).
+    pub export_root: std::path::PathBuf,
     pub hash_key: HashKey,
     /// One active key per seeded organisation: organisation id -> secret.
     pub keys: BTreeMap<String, String>,
@@ -92,7 +97,14 @@ pub async fn spawn_admin() -> AdminApp {
             created.secret.reveal().to_owned(),
         );
     }
+    let files = Arc::new(LocalExportFiles::new(dir.path(), &SESSION_SECRET));
+    let exports = Arc::new(Exports::in_process(
+        workspace.clone(),
+        files,
+        ExportPolicy::default(),
+    ));
     let state = AdminState {
+        exports: exports.clone(),
         workspace: workspace.clone(),
         sessions: Arc::new(SessionKey::from_bytes(&SESSION_SECRET).unwrap()),
         secure_cookies: true,
@@ -105,6 +117,8 @@ pub async fn spawn_admin() -> AdminApp {
         router,
         store,
         workspace,
+        exports,
+        export_root: dir.path().to_owned(),
         hash_key,
         keys,
         _dir: dir,

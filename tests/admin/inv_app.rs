@@ -14,6 +14,8 @@ use http_body_util::BodyExt;
 use svar_admin::{AdminState, SessionKey};
 use svar_shared::domain::questionnaire::{self, Slug};
 use svar_shared::domain::*;
+use svar_shared::export::LocalExportFiles;
+use svar_shared::service::exports::{ExportPolicy, Exports};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::workspace::{Caller, Workspace};
 use svar_shared::store::embedded::EmbeddedStore;
@@ -37,6 +39,8 @@ pub struct App {
     pub state: AdminState,
     /// Whatever keeps the store alive (a temporary folder, tables).
     _backing: Box<dyn std::any::Any + Send + Sync>,
+    /// The export files' folder.
+    _exports: tempfile::TempDir,
 }
 
 pub struct Reply {
@@ -88,7 +92,14 @@ async fn spawn_on(store: Arc<dyn Store>, backing: Box<dyn std::any::Any + Send +
         .unwrap();
     let hash_key = hash_key();
     let workspace = Arc::new(Workspace::new(store.clone(), hash_key.clone()));
+    let exports_dir = tempfile::tempdir().unwrap();
+    let files = Arc::new(LocalExportFiles::new(exports_dir.path(), &[9; 64]));
     let state = AdminState {
+        exports: Arc::new(Exports::in_process(
+            workspace.clone(),
+            files,
+            ExportPolicy::default(),
+        )),
         workspace: workspace.clone(),
         sessions: Arc::new(SessionKey::from_bytes(&[9; 64]).unwrap()),
         secure_cookies: true,
@@ -104,6 +115,7 @@ async fn spawn_on(store: Arc<dyn Store>, backing: Box<dyn std::any::Any + Send +
         cookie,
         caller,
         _backing: backing,
+        _exports: exports_dir,
     }
 }
 

@@ -240,6 +240,7 @@ async fn the_function_alone_sends_the_same_security_headers_as_the_respondent_pa
     let app = spawn_admin().await;
     let router = svar_admin::router(svar_admin::AdminState {
         workspace: app.workspace.clone(),
+        exports: app.exports.clone(),
         sessions: Arc::new(svar_admin::SessionKey::from_bytes(&SESSION_SECRET).unwrap()),
         secure_cookies: true,
     });

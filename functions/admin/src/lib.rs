@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use svar_shared::service::exports::Exports;
 use svar_shared::service::workspace::Workspace;
 use svar_shared::web::with_common_layers;
 
@@ -24,6 +25,8 @@ pub use svar_shared::service::workspace::Caller;
 #[derive(Clone)]
 pub struct AdminState {
     pub workspace: Arc<Workspace>,
+    /// Exports and the network's comparison tables.
+    pub exports: Arc<Exports>,
     pub sessions: Arc<SessionKey>,
     /// `Secure` on the session cookie: on except for the local server on plain HTTP.
     pub secure_cookies: bool,

@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use svar_admin::{AdminState, SessionKey};
 use svar_shared::config::{Config, StoreConfig, in_lambda};
+use svar_shared::service::exports::{ExportPolicy, Exports};
 use svar_shared::service::workspace::Workspace;
-use svar_shared::startup::open_workspace;
+use svar_shared::startup::{open_export_files, open_workspace};
 use svar_shared::telemetry;
 
 #[tokio::main]
@@ -23,8 +24,15 @@ async fn main() -> Result<(), lambda_http::Error> {
     let opened = open_workspace(&config).await?;
     let sessions = SessionKey::from_bytes(opened.session_secret.as_bytes())
         .ok_or("the session secret is shorter than 64 bytes")?;
+    let workspace = Arc::new(Workspace::new(opened.store, opened.hash_key));
+    let files = open_export_files(&config, &opened.session_secret).await?;
+    let policy = ExportPolicy {
+        retention: time::Duration::days(config.export.retention_days.into()),
+        ..ExportPolicy::default()
+    };
     let state = AdminState {
-        workspace: Arc::new(Workspace::new(opened.store, opened.hash_key)),
+        exports: Arc::new(Exports::in_process(workspace.clone(), files, policy)),
+        workspace,
         sessions: Arc::new(sessions),
         // Plain HTTP only for the embedded store served locally.
         secure_cookies: in_lambda() || matches!(config.store, StoreConfig::DynamoDb { .. }),

@@ -15,6 +15,8 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use svar_shared::export::LocalExportFiles;
+use svar_shared::service::exports::{ExportPolicy, Exports};
 
 use axum::Router;
 use axum::body::Body;
@@ -134,12 +136,20 @@ async fn main() {
     );
     store.create_round(&round).await.unwrap();
     let workspace = Arc::new(Workspace::new(store.clone(), hash_key));
+    let exports_dir = std::env::temp_dir().join("svar-bench-invitations-exports");
+    let files = Arc::new(LocalExportFiles::new(&exports_dir, &[3; 64]));
+    let exports = Arc::new(Exports::in_process(
+        workspace.clone(),
+        files,
+        ExportPolicy::default(),
+    ));
     let caller = workspace
         .caller_by_secret(secret.reveal())
         .await
         .unwrap()
         .unwrap();
     let state = AdminState {
+        exports,
         workspace,
         sessions: Arc::new(SessionKey::from_bytes(&[3; 64]).unwrap()),
         secure_cookies: true,

@@ -11,6 +11,7 @@
 //! start (label [`DEMO_KEY_LABEL`]) are revoked, and one fresh key per organisation is
 //! printed. `cargo run -- keys ...` manages keys without starting the server ([`keys`]).
 
+mod export_files;
 mod keys;
 
 use std::error::Error;
@@ -19,12 +20,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use svar_admin::{AdminState, SessionKey};
-use svar_shared::config::{Config, StoreConfig};
+use svar_shared::config::{Config, ExportFilesConfig, SessionSecret, StoreConfig};
 use svar_shared::domain::questionnaire::{self, Questionnaire};
 use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
+use svar_shared::export::{ExportFiles, LocalExportFiles};
+use svar_shared::service::exports::{ExportPolicy, ExportRunner, Exports};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::setup::issue_invitation;
 use svar_shared::service::workspace::{Workspace, seed};
+use svar_shared::startup::open_export_files;
 use svar_shared::store::Store;
 use svar_shared::telemetry::error_chain;
 use svar_shared::{telemetry, web};
@@ -138,8 +142,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         questionnaires.extend(questionnaire::load_dir(std::path::Path::new(&dir))?);
     }
     let opened = svar_shared::startup::open_workspace(&config).await?;
-    let (store, hash_key) = (opened.store, opened.hash_key);
-    let sessions = SessionKey::from_bytes(opened.session_secret.as_bytes())
+    let (store, hash_key, session_secret) = (opened.store, opened.hash_key, opened.session_secret);
+    let sessions = SessionKey::from_bytes(session_secret.as_bytes())
         .ok_or("the session secret is shorter than 64 bytes")?;
     for questionnaire in &questionnaires {
         store.publish_questionnaire(questionnaire).await?;
@@ -178,18 +182,20 @@ async fn run() -> Result<(), Box<dyn Error>> {
     }
     println!("\nSvara med kod: {base}/kod\n");
 
+    let (exports, local_files) = exports(&config, &workspace, &session_secret).await?;
     let survey = Arc::new(SurveyService::new(store, hash_key));
     let admin = AdminState {
+        exports,
         workspace,
         sessions: Arc::new(sessions),
         // The local server speaks plain HTTP: a `Secure` cookie would never come back.
         secure_cookies: false,
     };
-    let app = web::with_common_layers(
-        svar_respond::routes(survey)
-            .merge(svar_admin::routes(admin))
-            .fallback(svar_respond::not_found),
-    );
+    let mut routes = svar_respond::routes(survey).merge(svar_admin::routes(admin));
+    if let Some(files) = local_files {
+        routes = routes.merge(export_files::routes(files));
+    }
+    let app = web::with_common_layers(routes.fallback(svar_respond::not_found));
     // Connect info gives handlers the peer address, for the guessing limit.
     axum::serve(
         listener,
@@ -198,6 +204,46 @@ async fn run() -> Result<(), Box<dyn Error>> {
     .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
+}
+
+/// How often the local server deletes exports past their retention.
+const EXPORT_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Exports run as background tasks here. Files go to the data folder (downloads by a URL
+/// this server signs and serves) unless `SVAR_EXPORT_BUCKET` names a bucket. Expired
+/// exports are deleted now and every hour, as S3's lifecycle rule does in AWS.
+async fn exports(
+    config: &Config,
+    workspace: &Arc<Workspace>,
+    secret: &SessionSecret,
+) -> Result<(Arc<Exports>, Option<Arc<LocalExportFiles>>), Box<dyn Error>> {
+    let (files, local): (Arc<dyn ExportFiles>, _) = match &config.export.files {
+        ExportFilesConfig::Folder(root) => {
+            let local = Arc::new(LocalExportFiles::new(root, secret.as_bytes()));
+            (local.clone(), Some(local))
+        }
+        ExportFilesConfig::S3 { .. } => (open_export_files(config, secret).await?, None),
+    };
+    let policy = ExportPolicy {
+        retention: time::Duration::days(config.export.retention_days.into()),
+        ..ExportPolicy::default()
+    };
+    let sweeper = ExportRunner::new(workspace.store_arc(), files.clone(), policy);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(EXPORT_SWEEP_INTERVAL);
+        loop {
+            every.tick().await;
+            match sweeper.remove_expired().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "expired exports deleted"),
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), "expired exports not deleted")
+                }
+            }
+        }
+    });
+    let exports = Exports::in_process(workspace.clone(), files, policy);
+    Ok((Arc::new(exports), local))
 }
 
 /// Opens the port, saying in plain words what to do when it is taken: most often another

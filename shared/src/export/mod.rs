@@ -19,6 +19,7 @@ mod columns;
 mod engine;
 mod files;
 mod kanon;
+mod local;
 mod manifest;
 mod permute;
 mod scrub;
@@ -34,6 +35,7 @@ pub use engine::{
 };
 pub use files::ExportFiles;
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};
+pub use local::{InvalidDownload, LOCAL_DOWNLOAD_PATH, LocalExportFiles};
 pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
 pub use permute::Permutation;
 pub use scrub::{REMOVED, neutralise, scrub};

@@ -15,10 +15,11 @@ use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
 use self::retry::retry_with_backoff;
 use crate::config::{
-    Config, ConfigError, SessionSecret, StoreConfig, in_lambda, parse_hash_key,
+    Config, ConfigError, ExportFilesConfig, SessionSecret, StoreConfig, in_lambda, parse_hash_key,
     parse_session_secret,
 };
 use crate::domain::HashKey;
+use crate::export::{ExportFiles, LocalExportFiles};
 use crate::store::dynamo::DynamoStore;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::{Store, StoreError};
@@ -96,6 +97,28 @@ pub async fn open_workspace(config: &Config) -> Result<OpenedWorkspace, StartupE
         hash_key,
         session_secret,
     })
+}
+
+/// The export file store the configuration names: a local folder (its download URLs
+/// signed with a key derived from `secret`), or an S3 bucket. In Lambda only S3: a
+/// function's disk is not kept.
+pub async fn open_export_files(
+    config: &Config,
+    secret: &SessionSecret,
+) -> Result<Arc<dyn ExportFiles>, StartupError> {
+    match &config.export.files {
+        ExportFilesConfig::Folder(_) if in_lambda() => {
+            Err(ConfigError::Missing("SVAR_EXPORT_BUCKET").into())
+        }
+        ExportFilesConfig::Folder(root) => {
+            Ok(Arc::new(LocalExportFiles::new(root, secret.as_bytes())))
+        }
+        ExportFilesConfig::S3 { .. } => Err(ConfigError::Invalid {
+            name: "SVAR_EXPORT_BUCKET",
+            problem: "PLACEHOLDER: S3 export files are being built".into(),
+        }
+        .into()),
+    }
 }
 
 /// The store, the hash key, and the AWS SDK configuration when the store is DynamoDB.
@@ -319,6 +342,11 @@ mod tests {
             session_secret_parameter: None,
             listen: "127.0.0.1:0".parse().expect("an address"),
             ui_dir: None,
+            export: crate::config::ExportConfig {
+                files: crate::config::ExportFilesConfig::Folder(dir.path().to_owned()),
+                retention_days: 30,
+                function: None,
+            },
         };
         let first = open_workspace(&config).await.expect("opens").session_secret;
         let again = open_workspace(&config).await.expect("opens").session_secret;

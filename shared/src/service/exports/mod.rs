@@ -130,6 +130,17 @@ impl Exports {
         }
     }
 
+    /// Jobs run as background tasks of this process: the local server, and tests.
+    pub fn in_process(
+        workspace: Arc<Workspace>,
+        files: Arc<dyn ExportFiles>,
+        policy: ExportPolicy,
+    ) -> Self {
+        let runner = ExportRunner::new(workspace.store.clone(), files.clone(), policy);
+        let launcher = Arc::new(BackgroundLauncher::new(Arc::new(runner)));
+        Self::new(workspace, files, launcher, policy)
+    }
+
     pub fn policy(&self) -> &ExportPolicy {
         &self.policy
     }

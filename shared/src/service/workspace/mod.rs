@@ -51,6 +51,11 @@ impl Workspace {
     pub fn store(&self) -> &dyn Store {
         &*self.store
     }
+
+    /// The store underneath, shared: for start-up's background work (the export sweep).
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
 }
 
 /// Who is acting: an organisation, through one of its access keys (directly as a bearer
