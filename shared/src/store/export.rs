@@ -8,6 +8,10 @@ use super::StoreResult;
 use crate::domain::*;
 
 /// What [`ExportJobStore::create_export_job`] did.
+///
+/// The large variant is not boxed: one value is made per export request and matched at
+/// once, never kept in bulk, and callers match on the job directly.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreatedExport {
     /// The job was stored (state `Queued`).
@@ -133,4 +137,15 @@ pub(crate) fn interrupted() -> ExportState {
 /// [`ExportJobStore::export_jobs`] on both stores.
 pub(crate) fn newest_first(a: &ExportJob, b: &ExportJob) -> std::cmp::Ordering {
     (b.created_at, &b.id).cmp(&(a.created_at, &a.id))
+}
+
+/// The name of a state's kind, stored beside the state (a column, an attribute) so that
+/// the conditions of claims, progress and finishing can compare it.
+pub(crate) fn phase(state: &ExportState) -> &'static str {
+    match state {
+        ExportState::Queued => "queued",
+        ExportState::Running { .. } => "running",
+        ExportState::Ready { .. } => "ready",
+        ExportState::Failed { .. } => "failed",
+    }
 }

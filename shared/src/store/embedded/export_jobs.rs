@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::{EmbeddedStore, from_json, parse_stored, to_json};
 use crate::domain::questionnaire::Slug;
 use crate::domain::*;
-use crate::store::export::{ExportRecord, ExportSpec, interrupted};
+use crate::store::export::{ExportRecord, ExportSpec, interrupted, phase};
 use crate::store::*;
 
 /// The columns [`read_job`] reads, in its order.
@@ -147,16 +147,6 @@ impl ExportJobStore for EmbeddedStore {
             Ok(expired)
         })
         .await
-    }
-}
-
-/// The `phase` column of a state: what the conditions of claims and progress compare.
-fn phase(state: &ExportState) -> &'static str {
-    match state {
-        ExportState::Queued => "queued",
-        ExportState::Running { .. } => "running",
-        ExportState::Ready { .. } => "ready",
-        ExportState::Failed { .. } => "failed",
     }
 }
 

@@ -19,7 +19,7 @@ use crate::store::dynamo::items::{
 use crate::store::dynamo::keys::{self, EXPORT_JOB};
 use crate::store::dynamo::reads::{PartitionQuery, SortKeys};
 use crate::store::dynamo::transact::{NEW_ITEM, put, update};
-use crate::store::export::{ExportRecord, ExportSpec, interrupted, newest_first};
+use crate::store::export::{ExportRecord, ExportSpec, interrupted, newest_first, phase};
 use crate::store::*;
 
 /// Rounds of "the lock is taken; look at its job; take it over" before a create gives up:
@@ -368,17 +368,8 @@ impl DynamoStore {
     }
 }
 
+/// The `phase` of a running job, which most conditions name.
 const RUNNING: &str = "running";
-
-/// The `phase` attribute of a state: what conditions compare (the state itself is JSON).
-fn phase(state: &ExportState) -> &'static str {
-    match state {
-        ExportState::Queued => "queued",
-        ExportState::Running { .. } => RUNNING,
-        ExportState::Ready { .. } => "ready",
-        ExportState::Failed { .. } => "failed",
-    }
-}
 
 /// `state` is one of DynamoDB's reserved words; `phase` is spelled the same way, `#…`.
 fn names() -> std::collections::HashMap<String, String> {
