@@ -49,28 +49,16 @@ impl ExportJobStore for DynamoStore {
             return Ok(created);
         }
         for _ in 1..CREATE_ATTEMPTS {
-            let holder = self.lock_holder(&job.organisation, &dedupe_key).await?;
-            let lock = match &holder {
-                // The lock went meanwhile: try as new.
-                None => NewLock::Free,
-                Some((_, Some(active))) if active.state.is_active() => {
-                    if active.updated_at >= stalled_before {
-                        return Ok(CreatedExport::AlreadyActive(active.clone()));
-                    }
-                    let mut actions =
-                        self.lock_and_job(job, &dedupe_key, NewLock::TakenFrom(&active.id))?;
-                    actions.push(self.interrupt(active, job.created_at, stalled_before)?);
+            match self
+                .after_lock_taken(job, &dedupe_key, stalled_before)
+                .await?
+            {
+                Attempt::Active(active) => return Ok(CreatedExport::AlreadyActive(active)),
+                Attempt::Write(actions) => {
                     if let Some(created) = self.try_create(actions).await? {
                         return Ok(created);
                     }
-                    continue;
                 }
-                // A lock left by a job that finished or is gone (never released).
-                Some((holder, _)) => NewLock::TakenFrom(holder),
-            };
-            let actions = self.lock_and_job(job, &dedupe_key, lock)?;
-            if let Some(created) = self.try_create(actions).await? {
-                return Ok(created);
             }
         }
         Err(StoreError::Unavailable(
@@ -208,6 +196,14 @@ impl ExportJobStore for DynamoStore {
     }
 }
 
+/// The next step of a create whose lock was taken.
+enum Attempt {
+    /// The lock's job is active and alive: the answer.
+    Active(ExportJob),
+    /// A transaction that stores the new job if the lock is still as it was read.
+    Write(Vec<TransactWriteItem>),
+}
+
 /// What the lock of a new job may replace.
 enum NewLock<'a> {
     /// None: the lock must not exist.
@@ -250,6 +246,31 @@ impl DynamoStore {
             lock_action,
             put(table, job_item(job, dedupe_key)?, Some(NEW_ITEM))?,
         ])
+    }
+
+    /// Reads the lock and its job: an active job not stalled is the answer; a stalled one
+    /// is taken over (marked interrupted in the same transaction); a lock that is gone,
+    /// or names a job that finished or is gone, is written anew.
+    async fn after_lock_taken(
+        &self,
+        job: &ExportJob,
+        dedupe_key: &str,
+        stalled_before: OffsetDateTime,
+    ) -> StoreResult<Attempt> {
+        let actions = match self.lock_holder(&job.organisation, dedupe_key).await? {
+            None => self.lock_and_job(job, dedupe_key, NewLock::Free)?,
+            Some((_, Some(active))) if active.state.is_active() => {
+                if active.updated_at >= stalled_before {
+                    return Ok(Attempt::Active(active));
+                }
+                let mut actions =
+                    self.lock_and_job(job, dedupe_key, NewLock::TakenFrom(&active.id))?;
+                actions.push(self.interrupt(&active, job.created_at, stalled_before)?);
+                actions
+            }
+            Some((holder, _)) => self.lock_and_job(job, dedupe_key, NewLock::TakenFrom(&holder))?,
+        };
+        Ok(Attempt::Write(actions))
     }
 
     /// Runs a create's transaction: `Some(Created)`, or `None` when the lock's condition
