@@ -187,3 +187,80 @@ async fn a_reissue_that_fails_leaves_the_lost_batchs_credentials_working() {
     );
     assert!(opens(store, &other_code).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs DynamoDB Local: run tests/run-all"]
+async fn an_export_job_and_its_lock_expire_with_it_and_the_lock_goes_when_it_finishes() {
+    let backend = Dynamo::new().await;
+    let store = &*backend.store;
+    let at = now();
+    let job = ExportJob {
+        id: ExportJobId::random(),
+        organisation: slug("kungalv"),
+        scope: ExportScope::Round {
+            round: RoundId::random(),
+        },
+        rounds: Vec::new(),
+        settings: ExportSettings {
+            k: 5,
+            free_text: false,
+        },
+        seed: 7,
+        requested_by: "Anna".to_owned(),
+        state: ExportState::Queued,
+        created_at: at,
+        updated_at: at,
+        expires_at: at + time::Duration::days(30),
+    };
+    store
+        .create_export_job(&job, at - time::Duration::minutes(2))
+        .await
+        .expect("create");
+    let pk = format!("{}{}", keys::EXPORT_JOBS_PREFIX, job.organisation);
+    let ttl = |item: &Item| match item.get(TTL_ATTRIBUTE) {
+        Some(AttributeValue::N(n)) => n.parse::<i64>().expect("a number"),
+        other => panic!("{TTL_ATTRIBUTE} is {other:?}"),
+    };
+    let sort_key = |item: &Item| match item.get("sk") {
+        Some(AttributeValue::S(sk)) => sk.clone(),
+        other => panic!("sk is {other:?}"),
+    };
+    let items = partition(&backend, &backend.tables.invitations, pk.clone()).await;
+    let mut found: Vec<String> = items.iter().map(sort_key).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![format!("A#{}", job.dedupe_key()), format!("J#{}", job.id)]
+    );
+    for item in &items {
+        assert_eq!(ttl(item), job.expires_at.unix_timestamp());
+    }
+    assert!(
+        partition(&backend, &backend.tables.responses, pk.clone())
+            .await
+            .is_empty(),
+        "export jobs live in the invitations table only"
+    );
+
+    assert!(
+        store
+            .claim_export_job(&job.organisation, &job.id, at, at)
+            .await
+            .expect("claim")
+    );
+    let failed = ExportState::Failed {
+        failure: ExportFailure::Internal,
+    };
+    assert!(
+        store
+            .finish_export_job(&job.organisation, &job.id, &failed, at)
+            .await
+            .expect("finish")
+    );
+    let left: Vec<String> = partition(&backend, &backend.tables.invitations, pk)
+        .await
+        .iter()
+        .map(sort_key)
+        .collect();
+    assert_eq!(left, vec![format!("J#{}", job.id)], "the lock is gone");
+}

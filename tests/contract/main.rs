@@ -9,6 +9,7 @@ mod cases;
 mod dynamodb_conflicts;
 mod dynamodb_workspace;
 mod embedded_at_rest;
+mod export_job_cases;
 mod network_cases;
 mod workspace_cases;
 
@@ -355,6 +356,29 @@ mod network {
             a_report_is_saved_sent_once_reopened_and_sent_again,
             a_reminder_time_reads_back_and_is_replaced,
             uploaded_questionnaires_are_listed_per_network,
+        ],
+        embedded: {},
+        dynamodb: {},
+    }
+}
+
+/// Export jobs: the same cases on both stores, as `exports::embedded::...` and
+/// `exports::dynamodb::...`.
+mod exports {
+    contract_tests! {
+        module: export_job_cases,
+        cases: [
+            a_created_export_job_reads_back_equal,
+            a_second_request_while_one_is_active_returns_it_and_stores_nothing,
+            another_k_or_scope_or_free_text_setting_makes_a_new_job,
+            a_stalled_active_job_is_marked_interrupted_and_the_new_one_stored,
+            a_job_is_claimed_once_and_a_stalled_running_job_again,
+            progress_is_recorded_while_running_and_refused_once_finished,
+            a_finished_job_frees_its_dedupe_key,
+            another_organisation_neither_sees_nor_changes_a_job,
+            jobs_are_listed_newest_first_and_only_the_organisations,
+            expired_jobs_of_every_organisation_are_removed_and_returned,
+            two_concurrent_requests_for_the_same_export_make_one_job,
         ],
         embedded: {},
         dynamodb: {},

@@ -838,6 +838,9 @@ fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
         ROUND_BATCHES_PREFIX,
         // Failed sign-ins count like guessed codes.
         GUESS_PREFIX,
+        // Export jobs and their locks: created and read (the actions are checked in
+        // admin_may_create_and_read_export_jobs_but_not_run_or_delete_them).
+        EXPORT_JOBS_PREFIX,
     ]);
     let expected = BTreeMap::from([
         ((INVITATIONS_TABLE.to_owned(), false), invitations.clone()),
@@ -895,6 +898,37 @@ fn admin_may_use_only_the_item_kinds_the_workspace_needs() {
         &granted,
         &[RESPONSES_PREFIX, MUNICIPALITY_PREFIX],
     );
+}
+
+#[test]
+fn admin_may_create_and_read_export_jobs_but_not_run_or_delete_them() {
+    use svar_shared::store::dynamo::keys::EXPORT_JOBS_PREFIX;
+
+    let jobs = format!("{EXPORT_JOBS_PREFIX}*");
+    let granted = dynamodb_actions("AdminRole");
+    let on_jobs: BTreeSet<&str> = granted
+        .iter()
+        .filter(|((table, _), keys)| table == INVITATIONS_TABLE && keys.contains(&jobs))
+        .map(|((_, action), _)| action.as_str())
+        .collect();
+    // Creating is a transaction of PutItem (job, lock) and UpdateItem (a stalled job
+    // marked failed); reading is GetItem and Query. Deleting a lock is the runner's.
+    assert_eq!(
+        on_jobs,
+        BTreeSet::from([
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ])
+    );
+    for ((table, _), keys) in &granted {
+        assert!(
+            table == INVITATIONS_TABLE || !keys.contains(&jobs),
+            "export jobs live in the invitations table only"
+        );
+    }
 }
 
 #[test]

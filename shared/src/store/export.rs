@@ -8,6 +8,10 @@ use super::StoreResult;
 use crate::domain::*;
 
 /// What [`ExportJobStore::create_export_job`] did.
+///
+/// The large variant is not boxed: one value is made per export request and matched at
+/// once, never kept in bulk, and callers match on the job directly.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreatedExport {
     /// The job was stored (state `Queued`).
@@ -69,4 +73,79 @@ pub trait ExportJobStore: Send + Sync {
     /// returning them (so their files can be removed too). On DynamoDB the records also
     /// carry a TTL attribute, so they go even if this is never called.
     async fn remove_expired_export_jobs(&self, now: OffsetDateTime) -> StoreResult<Vec<ExportJob>>;
+}
+
+/// The parts of a job that never change once it is made, stored by both stores as one
+/// JSON value. The state and the times are stored apart, as columns or attributes of
+/// their own, because claims, progress and finishing change or compare them.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ExportSpec {
+    pub scope: ExportScope,
+    pub rounds: Vec<RoundId>,
+    pub settings: ExportSettings,
+    pub seed: u64,
+    pub requested_by: String,
+}
+
+/// What a store keeps of a job beside its [`ExportSpec`].
+pub(crate) struct ExportRecord {
+    pub id: ExportJobId,
+    pub organisation: OrganisationId,
+    pub state: ExportState,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+impl ExportSpec {
+    pub(crate) fn of(job: &ExportJob) -> Self {
+        Self {
+            scope: job.scope.clone(),
+            rounds: job.rounds.clone(),
+            settings: job.settings,
+            seed: job.seed,
+            requested_by: job.requested_by.clone(),
+        }
+    }
+
+    /// The whole job again.
+    pub(crate) fn into_job(self, record: ExportRecord) -> ExportJob {
+        ExportJob {
+            id: record.id,
+            organisation: record.organisation,
+            scope: self.scope,
+            rounds: self.rounds,
+            settings: self.settings,
+            seed: self.seed,
+            requested_by: self.requested_by,
+            state: record.state,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            expires_at: record.expires_at,
+        }
+    }
+}
+
+/// The state a job is stored in on failing because it stalled.
+pub(crate) fn interrupted() -> ExportState {
+    ExportState::Failed {
+        failure: ExportFailure::Interrupted,
+    }
+}
+
+/// Newest first, ties (the same second) by id, descending: the order of
+/// [`ExportJobStore::export_jobs`] on both stores.
+pub(crate) fn newest_first(a: &ExportJob, b: &ExportJob) -> std::cmp::Ordering {
+    (b.created_at, &b.id).cmp(&(a.created_at, &a.id))
+}
+
+/// The name of a state's kind, stored beside the state (a column, an attribute) so that
+/// the conditions of claims, progress and finishing can compare it.
+pub(crate) fn phase(state: &ExportState) -> &'static str {
+    match state {
+        ExportState::Queued => "queued",
+        ExportState::Running { .. } => "running",
+        ExportState::Ready { .. } => "ready",
+        ExportState::Failed { .. } => "failed",
+    }
 }

@@ -8,14 +8,14 @@
 //! (`M#` does not start `MR#`), so the pattern `<prefix>*` matches one kind only.
 //!
 //! Responses table: `Q#`, `M#`, `R#`, `RESP#`, `COUNT#` and the workspace's `ORG#`, `AK#`,
-//! `KEY#`, `OK#`, `MR#`, `NR#`, `AU#`. Invitations table: `I#`, `C#`, `G#` and the
-//! workspace's `RI#`, `RB#`.
+//! `KEY#`, `OK#`, `MR#`, `NR#`, `AU#`. Invitations table: `I#`, `C#`, `G#`, the
+//! workspace's `RI#`, `RB#` and the export jobs' `EJ#`.
 
 use super::items::{Item, s, text_of};
 use crate::domain::questionnaire::QuestionnaireId;
 use crate::domain::{
-    AccessKeyHash, AccessKeyId, BatchId, ClientKey, CredentialHash, InvitationId, MunicipalityId,
-    OrganisationId, RoundId,
+    AccessKeyHash, AccessKeyId, BatchId, ClientKey, CredentialHash, ExportJobId, InvitationId,
+    MunicipalityId, OrganisationId, RoundId,
 };
 
 // ---- the responses table (point-in-time recovery on)
@@ -77,6 +77,12 @@ pub const GUESS_PREFIX: &str = "G#";
 pub const ROUND_INVITATIONS_PREFIX: &str = "RI#";
 /// A round's invitation batches: `RB#<round id>` / `<batch id>`.
 pub const ROUND_BATCHES_PREFIX: &str = "RB#";
+
+/// An organisation's export jobs (`EJ#<organisation id>` / `J#<job id>`) and the locks
+/// of its active jobs, one per dedupe key (`EJ#<organisation id>` / `A#<dedupe key>`):
+/// one partition per organisation, so a role can be scoped to one organisation's jobs by
+/// that exact partition key in `dynamodb:LeadingKeys`.
+pub const EXPORT_JOBS_PREFIX: &str = "EJ#";
 
 /// How many items a round's response counter is split over. Each submission adds 1 to
 /// one of them, picked at random, so concurrent submissions to one round rarely write the
@@ -269,6 +275,28 @@ pub(super) fn batch(round: &RoundId, id: &BatchId) -> Item {
     key(batches_partition(round), id.to_string())
 }
 
+pub(super) fn export_jobs_partition(organisation: &OrganisationId) -> String {
+    format!("{EXPORT_JOBS_PREFIX}{organisation}")
+}
+
+/// The sort key prefix of an organisation's export jobs (beside their locks).
+pub(super) const EXPORT_JOB: &str = "J#";
+
+pub(super) fn export_job(organisation: &OrganisationId, id: &ExportJobId) -> Item {
+    key(
+        export_jobs_partition(organisation),
+        format!("{EXPORT_JOB}{id}"),
+    )
+}
+
+/// The lock that makes a job the organisation's only active one with its dedupe key.
+pub(super) fn export_lock(organisation: &OrganisationId, dedupe_key: &str) -> Item {
+    key(
+        export_jobs_partition(organisation),
+        format!("A#{dedupe_key}"),
+    )
+}
+
 pub(super) fn audit_entry(organisation: &OrganisationId, sort_key: String) -> Item {
     key(audit_partition(organisation), sort_key)
 }
@@ -278,7 +306,7 @@ mod tests {
     use super::*;
 
     /// Every partition prefix, as the IAM conditions name them.
-    const ALL_PREFIXES: [&str; 17] = [
+    const ALL_PREFIXES: [&str; 18] = [
         QUESTIONNAIRE_PREFIX,
         MUNICIPALITY_PREFIX,
         ROUND_PREFIX,
@@ -296,6 +324,7 @@ mod tests {
         GUESS_PREFIX,
         ROUND_INVITATIONS_PREFIX,
         ROUND_BATCHES_PREFIX,
+        EXPORT_JOBS_PREFIX,
     ];
 
     #[test]

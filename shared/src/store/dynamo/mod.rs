@@ -4,7 +4,7 @@
 //! - the **responses table** (point-in-time recovery on): questionnaires, municipalities,
 //!   rounds, responses and the rounds' response counters;
 //! - the **invitations table** (no backups, time to live): invitations, credentials,
-//!   drafts and counters of failed look-ups.
+//!   drafts, counters of failed look-ups and export jobs (short-lived, no personal data).
 //!
 //! Every read is strongly consistent and every multi-item change is one
 //! `TransactWriteItems` (submitting spans both tables), so the store behaves like the
@@ -35,7 +35,7 @@ use items::Item;
 pub struct Tables {
     /// Questionnaires, municipalities, rounds, responses, response counters.
     pub responses: String,
-    /// Invitations, credentials, drafts, failed look-up counters.
+    /// Invitations, credentials, drafts, failed look-up counters, export jobs.
     pub invitations: String,
 }
 

@@ -164,6 +164,27 @@ CREATE TABLE IF NOT EXISTS uploaded_questionnaires (
     body TEXT NOT NULL,
     PRIMARY KEY (network, id, version)
 );
+-- Export jobs (store/embedded/export_jobs.rs): the state and times in columns of their
+-- own, the parts that never change (scope, rounds, settings, seed, who asked) as JSON.
+CREATE TABLE IF NOT EXISTS export_jobs (
+    id TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL,
+    active INTEGER,
+    phase TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS export_jobs_by_organisation
+    ON export_jobs (organisation, created_at);
+CREATE INDEX IF NOT EXISTS export_jobs_by_expiry ON export_jobs (expires_at);
+-- At most one active (queued or running) job per organisation and dedupe key: `active`
+-- is 1 while a job is active and NULL after.
+CREATE UNIQUE INDEX IF NOT EXISTS export_jobs_active
+    ON export_jobs (organisation, dedupe_key) WHERE active = 1;
 ";
 
 /// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
@@ -216,6 +237,28 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 5 (network): the network's sends, mapping links, reports, reminders and uploads.
     // New tables only; [`SCHEMA`] (run after the migrations) creates them.
     "SELECT 1;",
+    // 6 (exports): export jobs, with their indexes. Written out here (not only in SCHEMA)
+    // so that this migration says what it adds.
+    "CREATE TABLE IF NOT EXISTS export_jobs (
+    id TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL,
+    active INTEGER,
+    phase TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS export_jobs_by_organisation
+    ON export_jobs (organisation, created_at);
+CREATE INDEX IF NOT EXISTS export_jobs_by_expiry ON export_jobs (expires_at);
+-- At most one active (queued or running) job per organisation and dedupe key: `active`
+-- is 1 while a job is active and NULL after.
+CREATE UNIQUE INDEX IF NOT EXISTS export_jobs_active
+    ON export_jobs (organisation, dedupe_key) WHERE active = 1;
+",
 ];
 
 /// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older

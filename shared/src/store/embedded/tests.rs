@@ -330,3 +330,62 @@ async fn a_batch_of_twenty_thousand_invitations_is_one_commit() {
     assert_eq!(store.commits(), before + 1);
     println!("20 000 invitations stored in {took:?}");
 }
+
+#[tokio::test]
+async fn a_database_of_version_5_gets_export_jobs_with_one_active_job_per_dedupe_key() {
+    use crate::store::{CreatedExport, ExportJobStore};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svar.sqlite3");
+    drop(EmbeddedStore::open(&path).unwrap());
+    {
+        // The file as version 5 left it: no export jobs yet.
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch("DROP TABLE export_jobs; PRAGMA user_version = 5;")
+            .unwrap();
+    }
+    let store = EmbeddedStore::open(&path).unwrap();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap();
+    let job = ExportJob {
+        id: ExportJobId::random(),
+        organisation: Slug::parse("gammalkommun").unwrap(),
+        scope: ExportScope::Round {
+            round: RoundId::random(),
+        },
+        rounds: Vec::new(),
+        settings: ExportSettings {
+            k: 5,
+            free_text: false,
+        },
+        seed: 1,
+        requested_by: "Anna".to_owned(),
+        state: ExportState::Queued,
+        created_at: now,
+        updated_at: now,
+        expires_at: now + time::Duration::days(30),
+    };
+    let created = store.create_export_job(&job, now).await.unwrap();
+    assert_eq!(created, CreatedExport::Created);
+    assert_eq!(
+        store.export_job(&job.organisation, &job.id).await.unwrap(),
+        Some(job)
+    );
+    // The index refuses a second active job of the same key, even one written past
+    // the store's own check.
+    let copy = store
+        .write(|conn| {
+            conn.execute(
+                "INSERT INTO export_jobs SELECT ?1, organisation, dedupe_key, active, phase, spec,
+                     state, created_at, updated_at, expires_at FROM export_jobs",
+                [ExportJobId::random().to_string()],
+            )?;
+            Ok(())
+        })
+        .await;
+    assert!(copy.is_err(), "a second active job was stored");
+    let version: i64 = store
+        .readers
+        .read(|conn| Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?))
+        .unwrap();
+    assert_eq!(version, schema::MIGRATIONS.len() as i64);
+}
