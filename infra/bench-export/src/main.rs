@@ -413,8 +413,10 @@ async fn pieces(db: &Path) -> Result<(), Failure> {
     for step in [
         "bodies",
         "counting read",
+        "counting scan",
         "full read",
-        "full read + cells",
+        "full scan",
+        "full scan + cells",
         "+ csv",
     ] {
         let started = Instant::now();
@@ -435,7 +437,9 @@ async fn pieces(db: &Path) -> Result<(), Failure> {
                 match step {
                     "bodies" => sum += body.len(),
                     "counting read" => counting.read(body, &mut row)?,
-                    _ => writing.read(body, &mut row)?,
+                    "counting scan" => counting.scan(body, &mut row)?,
+                    "full read" => writing.read(body, &mut row)?,
+                    _ => writing.scan(body, &mut row)?,
                 }
                 if step.contains("cells") || step == "+ csv" {
                     layout.fill(&row, &mut cells, &mut Default::default());

@@ -299,8 +299,8 @@ where
     }
     let writing = layout.reader(|_| true);
     let permutation = Permutation::new(total, options.seed);
-    // The combinations again, from the full decode: pass 1 only scanned for them, and a
-    // response changed between the passes must not slip past the plan either.
+    // The combinations again: a response changed between the passes (one gone, another
+    // come, the total the same) must not slip past the plan made from pass 1's counts.
     let mut recounted = Counts::default();
     let mut stats = CellStats::default();
     let mut position = 0u64;
@@ -320,7 +320,7 @@ where
                 if position >= total {
                     return Err(ExportError::ChangedDuringExport);
                 }
-                writing.read(body, &mut row)?;
+                writing.scan(body, &mut row)?;
                 layout.fill(&row, &mut cells, &mut stats);
                 cells[0] = Cow::Owned((permutation.apply(position) + 1).to_string());
                 cells[1] = Cow::Borrowed(number.as_str());
