@@ -224,7 +224,7 @@ impl ResponseStore for EmbeddedStore {
                 last_id.push_str(row_text(row, 0, "response id")?);
                 bodies.push(row_text(row, 1, "response")?.to_owned());
             }
-            let next = (more && !bodies.is_empty()).then(|| PageCursor(last_id));
+            let next = (more && !bodies.is_empty()).then_some(PageCursor(last_id));
             Ok(ResponseBodyPage { bodies, next })
         })
         .await
