@@ -9,7 +9,10 @@
 //!   by one would take longer than the export measured.
 //! - `export DB OUT`: the export, store to files; prints rows, seconds and peak RSS.
 //! - `read DB`: one pass of reading every page from the store and nothing else, to tell
-//!   the store's share of an export's time (an export reads twice).
+//!   the store's share of an export's time (an export reads twice): decoded
+//!   (`responses_page`), then as the export reads it (`response_bodies_page`, undecoded).
+//! - `pieces DB`: not run by the script; one pass per step of an export's work on each
+//!   response (read, scan, cells, one CSV encoding), to tell where its time goes.
 //! - `bare DB OUT`: the yardstick: the same rows' cells, held in memory (codes interned),
 //!   written with the `csv` crate alone.
 
