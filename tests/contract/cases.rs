@@ -636,6 +636,52 @@ pub async fn seven_responses_page_as_three_three_and_one(store: Arc<dyn Store>) 
     }
 }
 
+/// The export's undecoded pages: the same responses, pages and cursors as the decoded
+/// ones, each body the response's JSON encoding.
+pub async fn response_bodies_page_as_the_decoded_pages_do(store: Arc<dyn Store>) {
+    let round = new_round(&*store).await;
+    let mut submitted = Vec::new();
+    for _ in 0..7 {
+        submitted.push(submitted_response(&*store, &round).await);
+    }
+    let (decoded, _) = all_pages(&*store, &round.id, 3).await;
+    let mut bodies = Vec::new();
+    let mut sizes = Vec::new();
+    let mut cursor: Option<PageCursor> = None;
+    loop {
+        let page = store
+            .response_bodies_page(&round.id, cursor.as_ref(), 3)
+            .await
+            .expect("read a page of bodies");
+        let same = store
+            .responses_page(&round.id, cursor.as_ref(), 3)
+            .await
+            .expect("read a page");
+        assert_eq!(page.next, same.next, "the same cursors");
+        sizes.push(page.bodies.len());
+        bodies.extend(page.bodies);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        assert!(sizes.len() < 100, "paging does not end");
+    }
+    assert_eq!(sizes, vec![3, 3, 1]);
+    let read: Vec<Response> = bodies
+        .iter()
+        .map(|body| serde_json::from_str(body).expect("a response's JSON"))
+        .collect();
+    assert_eq!(read, decoded);
+    for response in &submitted {
+        assert!(read.contains(response));
+    }
+    let none = store
+        .response_bodies_page(&round.id, None, 0)
+        .await
+        .expect("an empty page");
+    assert!(none.bodies.is_empty() && none.next.is_none());
+}
+
 pub async fn an_exactly_full_last_page_has_no_next_cursor(store: Arc<dyn Store>) {
     let round = new_round(&*store).await;
     let mut submitted = Vec::new();

@@ -99,6 +99,7 @@ contract_tests! {
         an_unknown_round_has_no_responses,
         responses_are_counted_and_listed_per_round,
         seven_responses_page_as_three_three_and_one,
+        response_bodies_page_as_the_decoded_pages_do,
         an_exactly_full_last_page_has_no_next_cursor,
         fifty_concurrent_submissions_of_one_invitation_store_exactly_one,
         // The workspace (workspace_cases.rs).

@@ -9,7 +9,10 @@
 //!   by one would take longer than the export measured.
 //! - `export DB OUT`: the export, store to files; prints rows, seconds and peak RSS.
 //! - `read DB`: one pass of reading every page from the store and nothing else, to tell
-//!   the store's share of an export's time (an export reads twice).
+//!   the store's share of an export's time (an export reads twice): decoded
+//!   (`responses_page`), then as the export reads it (`response_bodies_page`, undecoded).
+//! - `pieces DB`: not run by the script; one pass per step of an export's work on each
+//!   response (read, scan, cells, one CSV encoding), to tell where its time goes.
 //! - `bare DB OUT`: the yardstick: the same rows' cells, held in memory (codes interned),
 //!   written with the `csv` crate alone.
 
@@ -20,7 +23,7 @@ use std::time::Instant;
 use svar_shared::domain::questionnaire::{self, QuestionKind, Questionnaire, Slug};
 use svar_shared::domain::text::Localized;
 use svar_shared::domain::*;
-use svar_shared::export::{self, ExportOptions, FolderSink, Layout};
+use svar_shared::export::{self, ExportOptions, FolderSink, Layout, StoredRow};
 use svar_shared::store::embedded::EmbeddedStore;
 use svar_shared::store::{QuestionnaireStore, RoundAdminStore as _, SetupStore};
 
@@ -44,7 +47,11 @@ fn main() -> Result<(), Failure> {
         }
         [step, db, out] if step == "bare" => runtime.block_on(bare(Path::new(db), Path::new(out))),
         [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
-        _ => Err("usage: bench-export generate DB N | export DB OUT | bare DB OUT".into()),
+        [step, db] if step == "pieces" => runtime.block_on(pieces(Path::new(db))),
+        _ => Err(
+            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | read DB | pieces DB"
+                .into(),
+        ),
     }
 }
 
@@ -300,6 +307,29 @@ async fn read(db: &Path) -> Result<(), Failure> {
         "{{\"step\":\"read (one pass, store only)\",\"rows\":{rows},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0}}}",
         rows as f64 / seconds
     );
+    // The same pass as the export reads it: the stored JSON, undecoded.
+    let started = Instant::now();
+    let (mut rows, mut bytes, mut cursor) = (0u64, 0usize, None);
+    loop {
+        let page = svar_shared::store::ResponseStore::response_bodies_page(
+            &store,
+            &round.id,
+            cursor.as_ref(),
+            1000,
+        )
+        .await?;
+        rows += page.bodies.len() as u64;
+        bytes += page.bodies.iter().map(String::len).sum::<usize>();
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"step\":\"read bodies (one pass, store only, undecoded)\",\"rows\":{rows},\"seconds\":{seconds:.3},\"rows_per_s\":{:.0},\"json_bytes\":{bytes}}}",
+        rows as f64 / seconds
+    );
     Ok(())
 }
 
@@ -313,18 +343,21 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
     let mut interned: HashMap<String, u16> = HashMap::new();
     let mut strings: Vec<String> = Vec::new();
     let mut rows: Vec<Box<[u16]>> = Vec::new();
+    let reader = layout.reader(|_| true);
     let mut cursor = None;
     loop {
-        let page = svar_shared::store::ResponseStore::responses_page(
+        let page = svar_shared::store::ResponseStore::response_bodies_page(
             &store,
             &round.id,
             cursor.as_ref(),
             1000,
         )
         .await?;
-        for response in &page.responses {
+        for body in &page.bodies {
+            let mut row = StoredRow::default();
+            reader.read(body, &mut row)?;
             let mut cells = Vec::new();
-            layout.fill(response, &mut cells, &mut Default::default());
+            layout.fill(&row, &mut cells, &mut Default::default());
             let row: Box<[u16]> = cells
                 .iter()
                 .map(|cell| {
@@ -364,5 +397,77 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
         rows.len() as f64 / seconds,
         peak_rss_kb()
     );
+    Ok(())
+}
+
+/// One pass over the store per line, each doing one more of an export's steps per
+/// response than the one before, to tell where an export's time goes.
+async fn pieces(db: &Path) -> Result<(), Failure> {
+    let store = EmbeddedStore::open(db)?;
+    let round = the_round(&store).await?;
+    let questionnaire = patient_survey()?;
+    let layout = Layout::new(&questionnaire, false)?;
+    let background: Vec<usize> = ["alder", "kon", "vardform", "vem_svarar"]
+        .iter()
+        .filter_map(|id| layout.questions.iter().position(|q| q.id.as_str() == *id))
+        .collect();
+    let counting = layout.reader(|q| background.contains(&q));
+    let writing = layout.reader(|_| true);
+    for step in [
+        "bodies",
+        "counting read",
+        "counting scan",
+        "full read",
+        "full scan",
+        "full scan + cells",
+        "+ csv",
+    ] {
+        let started = Instant::now();
+        let (mut rows, mut cursor, mut sum) = (0u64, None, 0usize);
+        let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
+        loop {
+            let page = svar_shared::store::ResponseStore::response_bodies_page(
+                &store,
+                &round.id,
+                cursor.as_ref(),
+                1000,
+            )
+            .await?;
+            let mut row = StoredRow::default();
+            let mut cells = Vec::new();
+            for body in &page.bodies {
+                rows += 1;
+                match step {
+                    "bodies" => sum += body.len(),
+                    "counting read" => counting.read(body, &mut row)?,
+                    "counting scan" => counting.scan(body, &mut row)?,
+                    "full read" => writing.read(body, &mut row)?,
+                    _ => writing.scan(body, &mut row)?,
+                }
+                if step.contains("cells") || step == "+ csv" {
+                    layout.fill(&row, &mut cells, &mut Default::default());
+                    sum += cells.len();
+                }
+                if step == "+ csv" {
+                    let mut writer = csv::WriterBuilder::new().from_writer(&mut out);
+                    for cell in &cells {
+                        writer.write_field(cell.as_bytes())?;
+                    }
+                    writer.write_record(None::<&[u8]>)?;
+                    writer.flush()?;
+                    drop(writer);
+                    out.clear();
+                }
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        println!(
+            "{{\"step\":\"pieces: {step}\",\"rows\":{rows},\"seconds\":{:.3},\"check\":{sum}}}",
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }

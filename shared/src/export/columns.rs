@@ -16,10 +16,11 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use crate::domain::Answer;
 use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire, RESERVED_CODES};
-use crate::domain::{Answer, Response};
 
 use super::scrub::{neutralise, scrub};
+use super::stored::{Reader, StoredAnswer, StoredRow};
 
 /// The reserved codes, by meaning.
 pub const DONT_KNOW_CODE: &str = RESERVED_CODES[0];
@@ -179,43 +180,48 @@ impl Layout {
         })
     }
 
-    /// Fills `cells` (one per column) for a response. `rad` and `omgang` are set by the
-    /// caller; Excel's decimal comma is applied by [`excel_cell`] at writing.
-    pub fn fill<'r>(
+    /// Fills `cells` (one per column) for a response read with [`Layout::reader`].
+    /// `rad` and `omgang` are set by the caller; Excel's decimal comma is applied by
+    /// [`excel_cell`] at writing. Cells borrow from the stored text, not from `row`, so
+    /// `row` can be read into again while the cells are being written.
+    pub fn fill<'a>(
         &self,
-        response: &'r Response,
-        cells: &mut Vec<Cow<'r, str>>,
+        row: &StoredRow<'a>,
+        cells: &mut Vec<Cow<'a, str>>,
         stats: &mut CellStats,
     ) {
         cells.clear();
         for column in &self.columns {
             let Some(index) = column.question else {
                 cells.push(match column.kind {
-                    ColumnKind::Month => Cow::Owned(month_of(response)),
+                    ColumnKind::Month => row.month.clone(),
                     _ => Cow::Borrowed(""),
                 });
                 continue;
             };
-            let answer = response.answers.get(&self.questions[index].id);
-            cells.push(cell(column, answer, stats));
+            cells.push(cell(column, row.answers[index].as_ref(), stats));
         }
+    }
+
+    /// A reader of stored responses with one slot per question of [`Layout::questions`],
+    /// decoding those for which `wanted` (by index) is true.
+    pub fn reader(&self, wanted: impl Fn(usize) -> bool) -> Reader {
+        Reader::new(
+            self.questions.iter().map(|q| q.id.as_str()),
+            (0..self.questions.len()).map(wanted).collect(),
+        )
     }
 }
 
-fn month_of(response: &Response) -> String {
-    let day = response.submitted_on;
-    format!("{:04}-{:02}", day.year(), u8::from(day.month()))
-}
-
-fn special(answer: &Answer) -> Option<&'static str> {
+fn special(answer: &StoredAnswer<'_>) -> Option<&'static str> {
     match answer {
-        Answer::DontKnow => Some(DONT_KNOW_CODE),
-        Answer::NotApplicable => Some(NOT_APPLICABLE_CODE),
+        StoredAnswer::DontKnow => Some(DONT_KNOW_CODE),
+        StoredAnswer::NotApplicable => Some(NOT_APPLICABLE_CODE),
         _ => None,
     }
 }
 
-fn flag(on: bool) -> Cow<'static, str> {
+fn flag<'a>(on: bool) -> Cow<'a, str> {
     Cow::Borrowed(if on { "1" } else { "0" })
 }
 
@@ -248,30 +254,41 @@ fn text_cell<'r>(text: &'r str, stats: &mut CellStats) -> Cow<'r, str> {
     }
 }
 
-fn cell<'r>(column: &Column, answer: Option<&'r Answer>, stats: &mut CellStats) -> Cow<'r, str> {
+fn cell<'a>(
+    column: &Column,
+    answer: Option<&StoredAnswer<'a>>,
+    stats: &mut CellStats,
+) -> Cow<'a, str> {
     let Some(answer) = answer else {
         return Cow::Borrowed("");
     };
     match (&column.part, answer) {
-        (Part::Option(code), Answer::Choices(chosen)) => {
-            flag(chosen.iter().any(|c| c.as_str() == code))
+        (Part::Option(code), StoredAnswer::Choices(chosen)) => {
+            flag(chosen.iter().any(|c| c.0 == code.as_str()))
         }
-        (Part::Option(_), Answer::DontKnow | Answer::NotApplicable) => flag(false),
-        (Part::Special(which), given) => flag(which == given),
+        (Part::Option(_), StoredAnswer::DontKnow | StoredAnswer::NotApplicable) => flag(false),
+        (Part::Special(which), given) => flag(match which {
+            Answer::DontKnow => matches!(given, StoredAnswer::DontKnow),
+            Answer::NotApplicable => matches!(given, StoredAnswer::NotApplicable),
+            _ => false,
+        }),
         (Part::Option(_), _) => Cow::Borrowed(""),
         (Part::Whole, given) => {
             if let Some(code) = special(given) {
                 return Cow::Borrowed(code);
             }
             match (given, &column.kind) {
-                (Answer::Choice(code), _) => Cow::Borrowed(code.as_str()),
-                (Answer::YesNo(yes), _) => flag(*yes),
-                (Answer::Month(month), _) => Cow::Borrowed(month.as_str()),
-                (Answer::Number(value), ColumnKind::Number { decimals }) => {
+                (StoredAnswer::Choice(code), _) => code.0.clone(),
+                (StoredAnswer::YesNo(yes), _) => flag(*yes),
+                (StoredAnswer::Month(month), _) => month.0.clone(),
+                (StoredAnswer::Number(value), ColumnKind::Number { decimals }) => {
                     Cow::Owned(format!("{value:.prec$}", prec = *decimals as usize))
                 }
-                (Answer::Number(value), _) => Cow::Owned(value.to_string()),
-                (Answer::Text(text), _) => text_cell(text, stats),
+                (StoredAnswer::Number(value), _) => Cow::Owned(value.to_string()),
+                (StoredAnswer::Text(text), _) => match &text.0 {
+                    Cow::Borrowed(text) => text_cell(text, stats),
+                    Cow::Owned(text) => Cow::Owned(text_cell(text, stats).into_owned()),
+                },
                 // A stored answer that does not fit its question's kind: shown empty
                 // rather than guessed at.
                 _ => Cow::Borrowed(""),

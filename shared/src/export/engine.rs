@@ -6,8 +6,8 @@ use std::io;
 
 use time::Date;
 
+use crate::domain::Round;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::{Response, Round};
 use crate::store::{PageCursor, QuestionnaireStore, ResponseStore, StoreError};
 
 use super::codebook::Codebook;
@@ -17,6 +17,7 @@ use super::manifest::{FORMAT, Manifest, ManifestFile, ManifestQuestionnaire, Man
 use super::permute::Permutation;
 use super::scrub::REMOVED;
 use super::sink::{ExportSink, HashedFile};
+use super::stored::StoredRow;
 
 pub const RESPONSES_FILE: &str = "responses.csv";
 /// UTF-8 with a byte-order mark, `;` between cells and the decimal comma: what Excel with
@@ -128,12 +129,12 @@ fn month(day: Date) -> String {
     format!("{:04}-{:02}", day.year(), u8::from(day.month()))
 }
 
-/// Reads every response of a round, page by page, handing each to `each`.
-async fn for_each_response<S>(
+/// Reads every response of a round as stored, page by page, handing each page to `each`.
+async fn for_each_page<S>(
     store: &S,
     round: &Round,
     page_size: u32,
-    mut each: impl FnMut(&Response) -> Result<(), ExportError>,
+    mut each: impl FnMut(&[String]) -> Result<(), ExportError>,
 ) -> Result<(), ExportError>
 where
     S: ResponseStore + ?Sized,
@@ -141,11 +142,9 @@ where
     let mut cursor: Option<PageCursor> = None;
     loop {
         let page = store
-            .responses_page(&round.id, cursor.as_ref(), page_size)
+            .response_bodies_page(&round.id, cursor.as_ref(), page_size)
             .await?;
-        for response in &page.responses {
-            each(response)?;
-        }
+        each(&page.bodies)?;
         match page.next {
             Some(next) => cursor = Some(next),
             None => return Ok(()),
@@ -238,18 +237,29 @@ where
                 .ok_or_else(|| ExportError::Layout(format!("no column for '{id}'")))
         })
         .collect::<Result<_, _>>()?;
+    // Each background question's slot in a read response.
+    let background_slots: Vec<usize> = background_columns
+        .iter()
+        .filter_map(|column| layout.columns[*column].question)
+        .collect();
 
-    // Pass 1: rows and background combinations.
+    // Pass 1: rows and background combinations, scanning only for the background answers.
+    let counting = layout.reader(|question| background_slots.contains(&question));
     let mut counts = Counts::default();
     let mut round_rows = vec![0u64; rounds.len()];
     let mut key: Combination = Vec::new();
     for (index, round) in rounds.iter().enumerate() {
         let number = index as u16 + 1;
         let rows = &mut round_rows[index];
-        for_each_response(store, round, options.page_size.max(1), |response| {
-            background.combination(number, response, &mut key);
-            counts.add(&key);
-            *rows += 1;
+        for_each_page(store, round, options.page_size.max(1), |bodies| {
+            let mut row = StoredRow::default();
+            for body in bodies {
+                counting.scan(body, &mut row)?;
+                let answers = background_slots.iter().map(|s| row.answers[*s].as_ref());
+                background.combination(number, answers, &mut key);
+                counts.add(&key);
+                *rows += 1;
+            }
             Ok(())
         })
         .await?;
@@ -263,7 +273,6 @@ where
     }
     let total: u64 = round_rows.iter().sum();
     let plan = kanon::plan(&counts, k);
-    drop(counts);
 
     // Pass 2: the two response files together.
     let mut plain_file = HashedFile::new(RESPONSES_FILE);
@@ -288,7 +297,11 @@ where
         excel.write_record(header())?;
         excel.flush()?;
     }
+    let writing = layout.reader(|_| true);
     let permutation = Permutation::new(total, options.seed);
+    // The combinations again: a response changed between the passes (one gone, another
+    // come, the total the same) must not slip past the plan made from pass 1's counts.
+    let mut recounted = Counts::default();
     let mut stats = CellStats::default();
     let mut position = 0u64;
     let mut cursor: Option<PageCursor>;
@@ -297,19 +310,23 @@ where
         cursor = None;
         loop {
             let page = store
-                .responses_page(&round.id, cursor.as_ref(), options.page_size.max(1))
+                .response_bodies_page(&round.id, cursor.as_ref(), options.page_size.max(1))
                 .await?;
+            let mut row = StoredRow::default();
             let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(layout.columns.len());
             let mut plain = builder(b',').from_writer(&mut plain_buffer);
             let mut excel = builder(b';').from_writer(&mut excel_buffer);
-            for response in &page.responses {
+            for body in &page.bodies {
                 if position >= total {
                     return Err(ExportError::ChangedDuringExport);
                 }
-                layout.fill(response, &mut cells, &mut stats);
+                writing.scan(body, &mut row)?;
+                layout.fill(&row, &mut cells, &mut stats);
                 cells[0] = Cow::Owned((permutation.apply(position) + 1).to_string());
                 cells[1] = Cow::Borrowed(number.as_str());
-                background.combination(index as u16 + 1, response, &mut key);
+                let answers = background_slots.iter().map(|s| row.answers[*s].as_ref());
+                background.combination(index as u16 + 1, answers, &mut key);
+                recounted.add(&key);
                 let mask = plan.mask(&key).ok_or(ExportError::ChangedDuringExport)?;
                 for (bit, column) in background_columns.iter().enumerate() {
                     if mask & (1 << bit) != 0 {
@@ -341,9 +358,10 @@ where
             }
         }
     }
-    if position != total {
+    if position != total || recounted.0 != counts.0 {
         return Err(ExportError::ChangedDuringExport);
     }
+    drop((counts, recounted));
     let mut files = Vec::new();
     for file in [plain_file, excel_file] {
         let name = file.name;

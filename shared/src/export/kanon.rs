@@ -17,7 +17,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::questionnaire::{Question, QuestionId, QuestionKind, Questionnaire};
-use crate::domain::{Answer, Response};
+
+use super::stored::StoredAnswer;
 
 /// The smallest group published by default: the minimum group size of the national
 /// elderly-care survey.
@@ -79,26 +80,32 @@ impl Background {
         self.questions.iter().map(|(id, _)| id.as_str())
     }
 
-    /// Writes the combination of a response in round number `round` into `key`.
-    pub fn combination(&self, round: u16, response: &Response, key: &mut Combination) {
+    /// Writes the combination of a response in round number `round` into `key`;
+    /// `answers` are the response's answers to [`Background::ids`], in that order.
+    pub fn combination<'x, 'a: 'x>(
+        &self,
+        round: u16,
+        answers: impl IntoIterator<Item = Option<&'x StoredAnswer<'a>>>,
+        key: &mut Combination,
+    ) {
         key.clear();
         key.push(round);
-        for (id, codes) in &self.questions {
-            let value = match response.answers.get(id) {
+        for ((_, codes), answer) in self.questions.iter().zip(answers) {
+            let value = match answer {
                 None => 0,
-                Some(Answer::Choice(code)) => codes
+                Some(StoredAnswer::Choice(code)) => codes
                     .iter()
-                    .position(|c| c == code.as_str())
+                    .position(|c| *c == code.0)
                     .map_or(u16::MAX, |i| i as u16 + 1),
-                Some(Answer::YesNo(yes)) => {
+                Some(StoredAnswer::YesNo(yes)) => {
                     if *yes {
                         1
                     } else {
                         2
                     }
                 }
-                Some(Answer::DontKnow) => codes.len() as u16 + 1,
-                Some(Answer::NotApplicable) => codes.len() as u16 + 2,
+                Some(StoredAnswer::DontKnow) => codes.len() as u16 + 1,
+                Some(StoredAnswer::NotApplicable) => codes.len() as u16 + 2,
                 Some(_) => u16::MAX,
             };
             key.push(value);

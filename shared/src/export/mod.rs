@@ -24,6 +24,7 @@ mod manifest;
 mod permute;
 mod scrub;
 mod sink;
+mod stored;
 mod suppression;
 
 pub use aggregates::{AggregateRow, AggregateTable, NetworkAggregates, network_aggregates};
@@ -40,4 +41,5 @@ pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound,
 pub use permute::Permutation;
 pub use scrub::{REMOVED, neutralise, scrub};
 pub use sink::{ExportSink, FolderSink};
+pub use stored::{Reader, StoredAnswer, StoredRow, Text};
 pub use suppression::{Suppression, suppress};

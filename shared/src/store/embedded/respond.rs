@@ -184,31 +184,58 @@ impl ResponseStore for EmbeddedStore {
         after: Option<&PageCursor>,
         limit: u32,
     ) -> StoreResult<ResponsePage> {
+        let page = self.response_bodies_page(round, after, limit).await?;
+        Ok(ResponsePage {
+            responses: page
+                .bodies
+                .iter()
+                .map(|body| from_json(body))
+                .collect::<StoreResult<_>>()?,
+            next: page.next,
+        })
+    }
+
+    /// One query (its statement prepared once per connection) on one reading
+    /// connection, so a page is one consistent snapshot.
+    async fn response_bodies_page(
+        &self,
+        round: &RoundId,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> StoreResult<ResponseBodyPage> {
         let round = round.to_string();
         let after = after.map(|c| c.0.clone()).unwrap_or_default();
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT id, body FROM responses WHERE round = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
             )?;
-            let rows = statement
-                .query_map(params![round, after, i64::from(limit) + 1], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let more = rows.len() > limit as usize;
-            let mut responses = Vec::with_capacity(rows.len().min(limit as usize));
-            let mut last_id = None;
-            for (id, body) in rows.into_iter().take(limit as usize) {
-                responses.push(from_json(&body)?);
-                last_id = Some(id);
+            let mut rows = statement.query(params![round, after, i64::from(limit) + 1])?;
+            let mut bodies = Vec::with_capacity(limit.min(10_000) as usize);
+            let mut last_id = String::new();
+            let mut more = false;
+            while let Some(row) = rows.next()? {
+                if bodies.len() == limit as usize {
+                    // One more than asked for: another page follows.
+                    more = true;
+                    break;
+                }
+                // Borrowed from SQLite's row, copied once.
+                last_id.clear();
+                last_id.push_str(row_text(row, 0, "response id")?);
+                bodies.push(row_text(row, 1, "response")?.to_owned());
             }
-            Ok(ResponsePage {
-                responses,
-                next: if more { last_id.map(PageCursor) } else { None },
-            })
+            let next = (more && !bodies.is_empty()).then_some(PageCursor(last_id));
+            Ok(ResponseBodyPage { bodies, next })
         })
         .await
     }
+}
+
+/// A text column of a row, borrowed.
+fn row_text<'r>(row: &'r rusqlite::Row<'_>, column: usize, what: &str) -> StoreResult<&'r str> {
+    row.get_ref(column)?
+        .as_str()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is not text")))
 }
 
 #[async_trait]

@@ -10,7 +10,16 @@ use crate::store::StoreResult;
 ///   power cut, and readers never wait for the writer.
 /// - `secure_delete`: deleted content (a draft after its Send, expired drafts, the rows a
 ///   migration moves) is overwritten with zeros instead of lingering in free space.
-pub(super) const CONNECTION_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+/// - 8 kB pages, for a new file only (a file's page size is fixed once it has tables and
+///   is in WAL mode; an older file keeps its 4 kB until a `VACUUM` outside WAL mode). A
+///   stored response (about 1.4 kB of JSON for the patient survey) is larger than the
+///   1 kB a `WITHOUT ROWID` row keeps on a 4 kB page, so each took a leaf share plus a
+///   4 kB overflow page of its own: 100,000 responses made a 468 MB file, read page by page
+///   twice per export. With 8 kB pages the same rows fit their leaves (164 MB), and one
+///   export read pass took 0.13 to 0.14 s instead of 0.33 to 0.50 s (BENCHMARKS.md,
+///   "Export"). Other writes carry 8 kB frames to the log instead of 4 kB.
+pub(super) const CONNECTION_SETTINGS: &str = "PRAGMA page_size = 8192; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
 /// The current schema, which a new database gets as a whole.

@@ -2,14 +2,14 @@
 //! and failed look-ups.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use rand::Rng;
 use time::OffsetDateTime;
 
 use super::{COUNT, GUESS_BUCKET_SLACK_SECONDS};
 use crate::store::dynamo::DynamoStore;
 use crate::store::dynamo::items::{
-    ANSWERED, Item, OPEN, TTL_ATTRIBUTE, corrupt, from_json, item, n, number,
+    ANSWERED, Item, OPEN, TTL_ATTRIBUTE, corrupt, from_json, from_json_text, item, n, number,
     parse_invitation_status, s, slug, text, timestamp, to_json,
 };
 use crate::store::dynamo::keys::{self, COUNTER_SHARDS};
@@ -193,9 +193,28 @@ impl ResponseStore for DynamoStore {
         after: Option<&PageCursor>,
         limit: u32,
     ) -> StoreResult<ResponsePage> {
+        let page = self.response_bodies_page(round, after, limit).await?;
+        let responses = page
+            .bodies
+            .iter()
+            .map(|body| from_json_text(body, "body"))
+            .collect::<StoreResult<_>>()?;
+        Ok(ResponsePage {
+            responses,
+            next: page.next,
+        })
+    }
+
+    /// The `body` attributes of one page, as stored.
+    async fn response_bodies_page(
+        &self,
+        round: &RoundId,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> StoreResult<ResponseBodyPage> {
         if limit == 0 {
-            return Ok(ResponsePage {
-                responses: Vec::new(),
+            return Ok(ResponseBodyPage {
+                bodies: Vec::new(),
                 next: None,
             });
         }
@@ -229,11 +248,14 @@ impl ResponseStore for DynamoStore {
             Some(last) if more => Some(PageCursor(text(last, "sk")?.to_owned())),
             _ => None,
         };
-        let responses = items
-            .iter()
-            .map(|stored| from_json(stored, "body"))
+        let bodies = items
+            .into_iter()
+            .map(|mut stored| match stored.remove("body") {
+                Some(AttributeValue::S(body)) => Ok(body),
+                _ => Err(corrupt("body")),
+            })
             .collect::<StoreResult<_>>()?;
-        Ok(ResponsePage { responses, next })
+        Ok(ResponseBodyPage { bodies, next })
     }
 }
 
