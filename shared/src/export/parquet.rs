@@ -464,7 +464,7 @@ text = { sv = "Fritt?" }
     }
 
     fn row(number: usize) -> Vec<Cow<'static, str>> {
-        let empty = number % 3 == 0;
+        let empty = number.is_multiple_of(3);
         let or_empty = |text: String| Cow::Owned(if empty { String::new() } else { text });
         vec![
             Cow::Owned(number.to_string()),
@@ -496,7 +496,7 @@ text = { sv = "Fritt?" }
             file.push(&row(number)).expect("a row that fits");
             // Never more than one row group buffered.
             assert!(file.rows < ROW_GROUP_ROWS && file.bytes < ROW_GROUP_BYTES);
-            if number % 1000 == 0 {
+            if number.is_multiple_of(1000) {
                 file.drain(&mut sink).await.expect("drained");
                 assert!(file.writer.inner().is_empty());
             }
@@ -540,7 +540,9 @@ text = { sv = "Fritt?" }
         let mut file = ParquetFile::new(&layout()).expect("a writer");
         let mut cells = row(1);
         cells[3] = Cow::Borrowed("vet_ej");
-        let error = file.push(&cells).err().expect("refused");
+        let Err(error) = file.push(&cells) else {
+            panic!("a code column took `vet_ej`");
+        };
         assert!(
             matches!(error, ExportError::Layout(ref m) if m.contains("'skala'")),
             "{error}"
