@@ -12,7 +12,7 @@
 //!
 //! Two passes over the store: the first counts rows and background combinations, the
 //! second writes. With the `parquet` feature, `responses.parquet` holds the same cells in
-//! typed columns ([`parquet`]). Files go to an [`ExportSink`] (a local folder here; S3 later).
+//! typed columns (parquet.rs). Files go to an [`ExportSink`] (a local folder here; S3 later).
 
 mod aggregates;
 mod codebook;

@@ -5,9 +5,13 @@
 //!
 //! The file takes the CSV's final cells (after k-anonymity and scrubbing) one row at a
 //! time and buffers at most one row group ([`ROW_GROUP_ROWS`] rows or about
-//! [`ROW_GROUP_BYTES`] of values, whichever comes first); a full group is encoded into
-//! an in-memory buffer that the engine hands to the sink after every page. Memory grows
-//! with one row group (and one page of rows past it), never with the export.
+//! [`ROW_GROUP_BYTES`] of values, whichever comes first); a full group is encoded at once
+//! into an in-memory buffer that the engine hands to the sink after every page. Memory
+//! holds one row group of values plus the encoded groups of one page (one group, unless a
+//! page is larger than a group), never the whole export.
+//!
+//! The cells are the CSV's exactly, so text keeps the `'` that neutralises formulas: one
+//! rule for every file, and the manifest's count holds for this file too.
 //!
 //! Columns keep the CSV's names and order, so the codebook describes both files. Types
 //! ([`ColumnKind`] → Parquet), chosen from the newest questionnaire version's layout:
