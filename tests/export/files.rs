@@ -41,6 +41,7 @@ async fn every_file_is_written_and_the_manifest_holds_their_hashes() {
         [
             "responses.csv",
             "responses_excel.csv",
+            "responses.parquet",
             "codebook.csv",
             "codebook.json"
         ]

@@ -1,8 +1,10 @@
 //! The export engine against the embedded store: the files, every anonymisation rule,
-//! the k threshold, a sink that fails half-way, and the network's aggregates.
+//! the k threshold, a sink that fails half-way, the network's aggregates and
+//! `responses.parquet`.
 
 mod aggregates;
 mod files;
+mod parquet_file;
 mod rules;
 
 use std::collections::BTreeMap;

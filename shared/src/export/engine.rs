@@ -277,6 +277,8 @@ where
     // Pass 2: the two response files together.
     let mut plain_file = HashedFile::new(RESPONSES_FILE);
     let mut excel_file = HashedFile::new(EXCEL_FILE);
+    #[cfg(feature = "parquet")]
+    let mut parquet_file = super::parquet::ParquetFile::new(&layout)?;
     let builder = |delimiter| {
         let mut builder = csv::WriterBuilder::new();
         builder
@@ -341,6 +343,8 @@ where
                     excel.write_field(excel_cell(column, cell).as_bytes())?;
                 }
                 excel.write_record(None::<&[u8]>)?;
+                #[cfg(feature = "parquet")]
+                parquet_file.push(&cells)?;
                 position += 1;
             }
             drop(cells);
@@ -349,6 +353,8 @@ where
             drop((plain, excel));
             plain_file.write(sink, &plain_buffer).await?;
             excel_file.write(sink, &excel_buffer).await?;
+            #[cfg(feature = "parquet")]
+            parquet_file.drain(sink).await?;
             plain_buffer.clear();
             excel_buffer.clear();
             progress(position);
@@ -372,6 +378,8 @@ where
             sha256,
         });
     }
+    #[cfg(feature = "parquet")]
+    files.push(parquet_file.finish(sink).await?);
 
     let codebook = Codebook::new(&questionnaire, &layout);
     let codebook_csv = codebook.to_csv()?;

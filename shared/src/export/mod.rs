@@ -11,7 +11,8 @@
 //! - every text cell is neutralised against spreadsheet formulas.
 //!
 //! Two passes over the store: the first counts rows and background combinations, the
-//! second writes. Files go to an [`ExportSink`] (a local folder here; S3 later).
+//! second writes. With the `parquet` feature, `responses.parquet` holds the same cells in
+//! typed columns (parquet.rs). Files go to an [`ExportSink`] (a local folder here; S3 later).
 
 mod aggregates;
 mod codebook;
@@ -21,12 +22,16 @@ mod files;
 mod kanon;
 mod local;
 mod manifest;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod permute;
 mod scrub;
 mod sink;
 mod stored;
 mod suppression;
 
+#[cfg(feature = "parquet")]
+pub use self::parquet::{PARQUET_FILE, ROW_GROUP_BYTES, ROW_GROUP_ROWS};
 pub use aggregates::{AggregateRow, AggregateTable, NetworkAggregates, network_aggregates};
 pub use codebook::Codebook;
 pub use columns::{ColumnKind, DONT_KNOW_CODE, Layout, NOT_APPLICABLE_CODE};
