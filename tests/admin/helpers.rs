@@ -100,6 +100,7 @@ pub async fn spawn_admin() -> AdminApp {
     let files = Arc::new(LocalExportFiles::new(dir.path(), &SESSION_SECRET));
     let exports = Arc::new(Exports::in_process(
         workspace.clone(),
+        files.clone(),
         files,
         ExportPolicy::default(),
     ));

@@ -97,6 +97,7 @@ async fn spawn_on(store: Arc<dyn Store>, backing: Box<dyn std::any::Any + Send +
     let state = AdminState {
         exports: Arc::new(Exports::in_process(
             workspace.clone(),
+            files.clone(),
             files,
             ExportPolicy::default(),
         )),

@@ -13,7 +13,7 @@ use svar_admin::{AdminState, SessionKey};
 use svar_shared::config::{Config, StoreConfig, in_lambda};
 use svar_shared::service::exports::{ExportPolicy, Exports};
 use svar_shared::service::workspace::Workspace;
-use svar_shared::startup::{open_export_files, open_workspace};
+use svar_shared::startup::{open_download_links, open_export_files, open_workspace};
 use svar_shared::telemetry;
 
 #[tokio::main]
@@ -26,12 +26,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         .ok_or("the session secret is shorter than 64 bytes")?;
     let workspace = Arc::new(Workspace::new(opened.store, opened.hash_key));
     let files = open_export_files(&config, &opened.session_secret).await?;
+    let links = open_download_links(&config, &opened.session_secret).await?;
     let policy = ExportPolicy {
         retention: time::Duration::days(config.export.retention_days.into()),
         ..ExportPolicy::default()
     };
     let state = AdminState {
-        exports: Arc::new(Exports::in_process(workspace.clone(), files, policy)),
+        exports: Arc::new(Exports::in_process(workspace.clone(), files, links, policy)),
         workspace,
         sessions: Arc::new(sessions),
         // Plain HTTP only for the embedded store served locally.

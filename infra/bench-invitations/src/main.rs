@@ -140,6 +140,7 @@ async fn main() {
     let files = Arc::new(LocalExportFiles::new(&exports_dir, &[3; 64]));
     let exports = Arc::new(Exports::in_process(
         workspace.clone(),
+        files.clone(),
         files,
         ExportPolicy::default(),
     ));

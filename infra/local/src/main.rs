@@ -23,12 +23,12 @@ use svar_admin::{AdminState, SessionKey};
 use svar_shared::config::{Config, ExportFilesConfig, SessionSecret, StoreConfig};
 use svar_shared::domain::questionnaire::{self, Questionnaire};
 use svar_shared::domain::{Municipality, QuestionnaireRef, Round, RoundId};
-use svar_shared::export::{ExportFiles, LocalExportFiles};
+use svar_shared::export::{DownloadLinks, ExportFiles, LocalExportFiles};
 use svar_shared::service::exports::{ExportPolicy, ExportRunner, Exports};
 use svar_shared::service::respondent::SurveyService;
 use svar_shared::service::setup::issue_invitation;
 use svar_shared::service::workspace::{Workspace, seed};
-use svar_shared::startup::open_export_files;
+use svar_shared::startup::{open_download_links, open_export_files};
 use svar_shared::store::Store;
 use svar_shared::telemetry::error_chain;
 use svar_shared::{telemetry, web};
@@ -217,13 +217,18 @@ async fn exports(
     workspace: &Arc<Workspace>,
     secret: &SessionSecret,
 ) -> Result<(Arc<Exports>, Option<Arc<LocalExportFiles>>), Box<dyn Error>> {
-    let (files, local): (Arc<dyn ExportFiles>, _) = match &config.export.files {
-        ExportFilesConfig::Folder(root) => {
-            let local = Arc::new(LocalExportFiles::new(root, secret.as_bytes()));
-            (local.clone(), Some(local))
-        }
-        ExportFilesConfig::S3 { .. } => (open_export_files(config, secret).await?, None),
-    };
+    let (files, links, local): (Arc<dyn ExportFiles>, Arc<dyn DownloadLinks>, _) =
+        match &config.export.files {
+            ExportFilesConfig::Folder(root) => {
+                let local = Arc::new(LocalExportFiles::new(root, secret.as_bytes()));
+                (local.clone(), local.clone(), Some(local))
+            }
+            ExportFilesConfig::S3 { .. } => (
+                open_export_files(config, secret).await?,
+                open_download_links(config, secret).await?,
+                None,
+            ),
+        };
     let policy = ExportPolicy {
         retention: time::Duration::days(config.export.retention_days.into()),
         ..ExportPolicy::default()
@@ -242,7 +247,7 @@ async fn exports(
             }
         }
     });
-    let exports = Exports::in_process(workspace.clone(), files, policy);
+    let exports = Exports::in_process(workspace.clone(), files, links, policy);
     Ok((Arc::new(exports), local))
 }
 

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use time::{Duration, OffsetDateTime};
 
-use super::files::ExportFiles;
+use super::files::{DownloadLinks, ExportFiles};
 use super::sink::{ExportSink, FolderSink};
 use crate::domain::{ExportFolder, ExportJobId, OrganisationId};
 
@@ -111,6 +111,13 @@ impl ExportFiles for LocalExportFiles {
         Ok(Box::new(FolderSink::create(&path)?))
     }
 
+    async fn remove(&self, folder: &ExportFolder) -> io::Result<()> {
+        remove_folder(&self.folder_path(folder))
+    }
+}
+
+#[async_trait]
+impl DownloadLinks for LocalExportFiles {
     async fn download_url(
         &self,
         folder: &ExportFolder,
@@ -130,10 +137,6 @@ impl ExportFiles for LocalExportFiles {
             "{LOCAL_DOWNLOAD_PATH}/{}/{}/{file}?expires={expires}&signature={signature}",
             folder.organisation, folder.job
         ))
-    }
-
-    async fn remove(&self, folder: &ExportFolder) -> io::Result<()> {
-        remove_folder(&self.folder_path(folder))
     }
 }
 

@@ -39,7 +39,7 @@ pub use engine::{
     CODEBOOK_CSV, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, Exported, MANIFEST_FILE,
     RESPONSES_FILE, export,
 };
-pub use files::ExportFiles;
+pub use files::{DownloadLinks, ExportFiles};
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};
 pub use local::{InvalidDownload, LOCAL_DOWNLOAD_PATH, LocalExportFiles};
 pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};

@@ -19,7 +19,7 @@ use crate::config::{
     parse_session_secret,
 };
 use crate::domain::HashKey;
-use crate::export::{ExportFiles, LocalExportFiles};
+use crate::export::{DownloadLinks, ExportFiles, LocalExportFiles};
 use crate::store::dynamo::DynamoStore;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::{Store, StoreError};
@@ -99,9 +99,8 @@ pub async fn open_workspace(config: &Config) -> Result<OpenedWorkspace, StartupE
     })
 }
 
-/// The export file store the configuration names: a local folder (its download URLs
-/// signed with a key derived from `secret`), or an S3 bucket. In Lambda only S3: a
-/// function's disk is not kept.
+/// Where the export runner writes files, as the configuration names it: a local folder,
+/// or an S3 bucket. In Lambda only S3: a function's disk is not kept.
 pub async fn open_export_files(
     config: &Config,
     secret: &SessionSecret,
@@ -113,12 +112,34 @@ pub async fn open_export_files(
         ExportFilesConfig::Folder(root) => {
             Ok(Arc::new(LocalExportFiles::new(root, secret.as_bytes())))
         }
-        ExportFilesConfig::S3 { .. } => Err(ConfigError::Invalid {
-            name: "SVAR_EXPORT_BUCKET",
-            problem: "PLACEHOLDER: S3 export files are being built".into(),
-        }
-        .into()),
+        ExportFilesConfig::S3 { .. } => Err(s3_not_built()),
     }
+}
+
+/// How the workspace signs download links to export files: URLs this process serves
+/// (signed with a key derived from `secret`), or presigned S3 URLs.
+pub async fn open_download_links(
+    config: &Config,
+    secret: &SessionSecret,
+) -> Result<Arc<dyn DownloadLinks>, StartupError> {
+    match &config.export.files {
+        ExportFilesConfig::Folder(_) if in_lambda() => {
+            Err(ConfigError::Missing("SVAR_EXPORT_BUCKET").into())
+        }
+        ExportFilesConfig::Folder(root) => {
+            Ok(Arc::new(LocalExportFiles::new(root, secret.as_bytes())))
+        }
+        ExportFilesConfig::S3 { .. } => Err(s3_not_built()),
+    }
+}
+
+// TEMPORARY (replaced by the S3 export files in this next commits).
+fn s3_not_built() -> StartupError {
+    ConfigError::Invalid {
+        name: "SVAR_EXPORT_BUCKET",
+        problem: "S3 export files are not built yet".into(),
+    }
+    .into()
 }
 
 /// The store, the hash key, and the AWS SDK configuration when the store is DynamoDB.

@@ -19,7 +19,7 @@ use time::{Date, Duration};
 use super::workspace::{Caller, Workspace, WorkspaceError, WorkspaceResult, parse_date};
 use crate::domain::questionnaire::QuestionnaireId;
 use crate::domain::*;
-use crate::export::{self, DEFAULT_K, ExportFiles, MIN_K, NetworkAggregates};
+use crate::export::{self, DEFAULT_K, DownloadLinks, ExportFiles, MIN_K, NetworkAggregates};
 use crate::store::{CreatedExport, StoreError};
 
 pub use runner::{BackgroundLauncher, ExportRunner, RunOutcome};
@@ -110,7 +110,7 @@ pub const MAX_K: u32 = 100;
 /// The export use cases over the workspace's store and the export files.
 pub struct Exports {
     workspace: Arc<Workspace>,
-    files: Arc<dyn ExportFiles>,
+    links: Arc<dyn DownloadLinks>,
     launcher: Arc<dyn ExportLauncher>,
     policy: ExportPolicy,
 }
@@ -118,13 +118,13 @@ pub struct Exports {
 impl Exports {
     pub fn new(
         workspace: Arc<Workspace>,
-        files: Arc<dyn ExportFiles>,
+        links: Arc<dyn DownloadLinks>,
         launcher: Arc<dyn ExportLauncher>,
         policy: ExportPolicy,
     ) -> Self {
         Self {
             workspace,
-            files,
+            links,
             launcher,
             policy,
         }
@@ -134,11 +134,12 @@ impl Exports {
     pub fn in_process(
         workspace: Arc<Workspace>,
         files: Arc<dyn ExportFiles>,
+        links: Arc<dyn DownloadLinks>,
         policy: ExportPolicy,
     ) -> Self {
-        let runner = ExportRunner::new(workspace.store.clone(), files.clone(), policy);
+        let runner = ExportRunner::new(workspace.store.clone(), files, policy);
         let launcher = Arc::new(BackgroundLauncher::new(Arc::new(runner)));
-        Self::new(workspace, files, launcher, policy)
+        Self::new(workspace, links, launcher, policy)
     }
 
     pub fn policy(&self) -> &ExportPolicy {
@@ -334,7 +335,7 @@ impl Exports {
             return Err(WorkspaceError::NotFound);
         };
         let url = self
-            .files
+            .links
             .download_url(&job.folder(), &file.name, self.policy.download_valid)
             .await
             .map_err(|e| WorkspaceError::Store(StoreError::unavailable(e)))?;
