@@ -10,6 +10,7 @@ mod api_network;
 mod audit;
 mod csrf;
 mod escaping;
+mod exports;
 mod helpers;
 mod inv_app;
 mod invitations;
