@@ -642,7 +642,14 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
         .get_as(&network, &format!("/admin/jamforelse?{query}"))
         .await;
     page.assert_status(StatusCode::OK);
-    page.assert_contains("<caption>vem_svarar (vem_svarar)</caption>");
+    // Questions and codes by their texts.
+    page.assert_contains("<caption>Vem svarar på enkäten?</caption>");
+    page.assert_contains(r#"<th scope="col">Jag är patienten och svarar själv</th>"#);
+    page.assert_contains("<caption>Vad tycker du om den hälso- och sjukvård du får av kommunen, som helhet?</caption>");
+    page.assert_contains(r#"<th scope="col">Vet ej</th>"#);
+    // One table per option of a multiple-choice question.
+    page.assert_contains(": Något annat</caption>");
+    page.assert_contains(r#"<th scope="col">Valt</th>"#);
     page.assert_contains(r#"<th scope="col">Kommun</th>"#);
     page.assert_contains(r#"<th scope="row">Ale kommun</th>"#);
     page.assert_contains(r#"<th scope="row">Alingsås kommun</th>"#);

@@ -15,7 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
-use svar_shared::export::{AggregateTable, DEFAULT_K, NetworkAggregates};
+use svar_shared::domain::QuestionnaireRef;
+use svar_shared::domain::questionnaire::{QuestionKind, Questionnaire, QuestionnaireId};
+use svar_shared::export::{
+    AggregateTable, DEFAULT_K, DONT_KNOW_CODE, NOT_APPLICABLE_CODE, NetworkAggregates,
+};
 use svar_shared::service::workspace::{QuestionnaireChoice, WorkspaceError};
 
 use super::layout::{
@@ -59,10 +63,11 @@ async fn comparison(
         .collect();
     let questionnaires = state.workspace.questionnaire_choices(caller).await?;
     let typed = query.map(|Query(q)| q).unwrap_or_default();
-    let view = View {
+    let mut view = View {
         signed_in: &signed_in,
         questionnaires: &questionnaires,
         names: &names,
+        definition: None,
     };
     if typed.questionnaire.is_empty() && typed.from.is_empty() && typed.to.is_empty() {
         let typed = ComparisonQuery {
@@ -82,7 +87,21 @@ async fn comparison(
         )
         .await
     {
-        Ok(aggregates) => Ok(view.render(&typed, None, Some(&aggregates)).into_response()),
+        Ok(aggregates) => {
+            // The definition names the questions and codes; without it the ids show.
+            let definition = match QuestionnaireId::parse(&aggregates.questionnaire) {
+                Ok(id) => {
+                    let version = aggregates.version;
+                    state
+                        .workspace
+                        .questionnaire(&QuestionnaireRef { id, version })
+                        .await?
+                }
+                Err(_) => None,
+            };
+            view.definition = definition.as_ref();
+            Ok(view.render(&typed, None, Some(&aggregates)).into_response())
+        }
         Err(WorkspaceError::Invalid { field, message }) => {
             let error = FieldError {
                 field,
@@ -103,6 +122,8 @@ struct View<'a> {
     questionnaires: &'a [QuestionnaireChoice],
     /// Municipality id -> name.
     names: &'a BTreeMap<String, String>,
+    /// The compared questionnaire version, for question texts and code labels.
+    definition: Option<&'a Questionnaire>,
 }
 
 impl View<'_> {
@@ -177,10 +198,8 @@ impl View<'_> {
     }
 
     fn table(&self, table: &AggregateTable) -> Markup {
-        let caption = tf(
-            "comparison.variable_caption",
-            &[("question", &table.question), ("variable", &table.variable)],
-        );
+        let labels = Labels::of(self.definition, table);
+        let caption = labels.caption.clone();
         let name = |id: &str| self.names.get(id).cloned().unwrap_or_else(|| id.to_owned());
         scroll_table(
             &caption,
@@ -190,7 +209,7 @@ impl View<'_> {
                     th scope="col" { (t("comparison.col_municipality")) }
                     th scope="col" { (t("comparison.col_n")) }
                     @for code in &table.codes {
-                        th scope="col" { (tf("comparison.code_heading", &[("code", code)])) }
+                        th scope="col" { (labels.code(code)) }
                     }
                 } }
                 tbody {
@@ -209,6 +228,75 @@ impl View<'_> {
                 }
             } },
         )
+    }
+}
+
+/// What a table's caption and columns say: the question's text and the codes' labels
+/// from the definition, or the ids when it is not at hand.
+struct Labels {
+    caption: String,
+    /// Code -> label.
+    codes: BTreeMap<String, String>,
+}
+
+impl Labels {
+    fn of(definition: Option<&Questionnaire>, table: &AggregateTable) -> Self {
+        let mut codes = BTreeMap::from([
+            (
+                DONT_KNOW_CODE.to_owned(),
+                t("comparison.dont_know").to_owned(),
+            ),
+            (
+                NOT_APPLICABLE_CODE.to_owned(),
+                t("comparison.not_applicable").to_owned(),
+            ),
+        ]);
+        let question = definition.and_then(|d| d.question(&table.question));
+        let Some(question) = question else {
+            return Self {
+                caption: table.variable.clone(),
+                codes,
+            };
+        };
+        let text = question.text.sv().to_owned();
+        let caption = match &question.kind {
+            QuestionKind::SingleChoice { options } => {
+                for option in options {
+                    codes.insert(option.code.to_string(), option.label.sv().to_owned());
+                }
+                text
+            }
+            QuestionKind::YesNo => {
+                codes.insert("1".into(), t("comparison.yes").to_owned());
+                codes.insert("0".into(), t("comparison.no").to_owned());
+                text
+            }
+            QuestionKind::MultipleChoice { options, .. } => {
+                codes.insert("1".into(), t("comparison.chosen").to_owned());
+                codes.insert("0".into(), t("comparison.not_chosen").to_owned());
+                // The variable is `<question>_<code>`: one option of the question.
+                let option = table
+                    .variable
+                    .strip_prefix(&format!("{}_", table.question))
+                    .and_then(|code| options.iter().find(|o| o.code.as_str() == code));
+                match option {
+                    Some(option) => tf(
+                        "comparison.option_caption",
+                        &[("question", &text), ("option", &option.label.sv())],
+                    ),
+                    None => text,
+                }
+            }
+            _ => text,
+        };
+        Self { caption, codes }
+    }
+
+    fn code(&self, code: &str) -> String {
+        self.codes
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| tf("comparison.code_heading", &[("code", &code)]))
     }
 }
 
