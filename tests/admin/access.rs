@@ -11,10 +11,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use svar_shared::domain::{
-    ExportJob, ExportJobId, ExportScope, ExportSettings, ExportState, OrganisationKind, Round,
-    RoundStatus,
-};
+use svar_shared::domain::{OrganisationKind, RoundStatus};
 
 use crate::helpers::*;
 
@@ -36,44 +33,14 @@ async fn victim(app: &AdminApp, organisation: &str) -> Victim {
             .round_with_status(organisation, &round_name, RoundStatus::Planned)
             .await;
         ids.push(round.id.to_string());
-        ids.push(queued_export(app, organisation, &round).await);
+        // An export needs responses to be asked for: one stored directly.
+        ids.push(app.queued_export(&round).await.id.to_string());
     }
     Victim {
         organisation: organisation.to_owned(),
         ids,
         secrets: vec![round_name, key_label],
     }
-}
-
-/// A queued export of `round`, stored directly (an export needs responses to be asked
-/// for): its id.
-async fn queued_export(app: &AdminApp, organisation: &str, round: &Round) -> String {
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap();
-    let job = ExportJob {
-        id: ExportJobId::random(),
-        organisation: slug(organisation),
-        scope: ExportScope::Round {
-            round: round.id.clone(),
-        },
-        rounds: vec![round.id.clone()],
-        settings: ExportSettings {
-            k: 7,
-            free_text: false,
-        },
-        seed: 1,
-        requested_by: "Testnyckel".into(),
-        state: ExportState::Queued,
-        created_at: now,
-        updated_at: now,
-        expires_at: now + time::Duration::days(30),
-    };
-    app.store
-        .create_export_job(&job, now - time::Duration::minutes(2))
-        .await
-        .unwrap();
-    job.id.to_string()
 }
 
 /// Each way of filling `path`'s parameters with `ids` (one id for all of them at once).

@@ -11,7 +11,6 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use svar_shared::domain::*;
 use svar_shared::export::LocalExportFiles;
-use svar_shared::store::CreatedExport;
 
 use crate::helpers::*;
 
@@ -323,33 +322,7 @@ async fn asking_again_while_one_is_queued_gives_the_same_job_on_the_page_and_in_
     let app = spawn_admin().await;
     let round = answered_round(&app, "ale", "Våren", 7, patients, None).await;
     // A queued job, as if asked for a moment ago and not yet started.
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap();
-    let queued = ExportJob {
-        id: ExportJobId::random(),
-        organisation: slug("ale"),
-        scope: ExportScope::Round {
-            round: round.id.clone(),
-        },
-        rounds: vec![round.id.clone()],
-        settings: ExportSettings {
-            k: 7,
-            free_text: false,
-        },
-        seed: 1,
-        requested_by: "Testnyckel".into(),
-        state: ExportState::Queued,
-        created_at: now,
-        updated_at: now,
-        expires_at: now + time::Duration::days(30),
-    };
-    let created = app
-        .store
-        .create_export_job(&queued, now - time::Duration::minutes(2))
-        .await
-        .unwrap();
-    assert_eq!(created, CreatedExport::Created);
+    let queued = app.queued_export(&round).await;
 
     let session = app.sign_in("ale").await;
     let again = app
@@ -698,5 +671,82 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
             .count(),
         2,
         "the page and the API: {trail:?}"
+    );
+}
+
+#[tokio::test]
+async fn progress_and_failure_are_shown_in_plain_words_and_block_downloads() {
+    let app = spawn_admin().await;
+    let round = answered_round(&app, "ale", "Våren", 7, patients, None).await;
+    let job = app.queued_export(&round).await;
+    let (ale, now) = (slug("ale"), time::OffsetDateTime::now_utc());
+    let stalled = now - time::Duration::minutes(2);
+    assert!(
+        app.store
+            .claim_export_job(&ale, &job.id, now, stalled)
+            .await
+            .unwrap()
+    );
+    assert!(
+        app.store
+            .record_export_progress(&ale, &job.id, 1234, now)
+            .await
+            .unwrap()
+    );
+    let session = app.sign_in("ale").await;
+    let uri = format!("/admin/exporter/{}", job.id);
+
+    let page = app.get_as(&session, &uri).await;
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("Pågår: 1\u{a0}234 rader klara");
+    page.assert_contains(&format!(r#"<a href="{uri}">Uppdatera</a>"#));
+    page.assert_contains("Sidan uppdateras inte av sig själv");
+    assert!(!page.body.contains("http-equiv"), "no automatic refresh");
+    assert!(!page.body.contains("Ladda ner "));
+    let (_, body) = api(
+        &app,
+        "ale",
+        "GET",
+        &format!("/api/exporter/{}", job.id),
+        None,
+    )
+    .await;
+    assert_eq!(body["state"], "running");
+    assert_eq!(body["rows_done"], 1234);
+    let early = app
+        .post_as(&session, &format!("{uri}/filer/responses.csv"), &[])
+        .await;
+    early.assert_status(StatusCode::CONFLICT);
+    early.assert_contains("Exporten är inte klar än");
+
+    let failed = ExportState::Failed {
+        failure: ExportFailure::ChangedDuringExport,
+    };
+    assert!(
+        app.store
+            .finish_export_job(&ale, &job.id, &failed, now)
+            .await
+            .unwrap()
+    );
+    let page = app.get_as(&session, &uri).await;
+    page.assert_contains("Misslyckades: Nya svar kom in medan exporten pågick");
+    assert!(!page.body.contains("Uppdatera"), "nothing more will happen");
+    let list = app.get_as(&session, "/admin/exporter").await;
+    list.assert_contains("Misslyckades: Nya svar kom in medan exporten pågick");
+    let (_, body) = api(
+        &app,
+        "ale",
+        "GET",
+        &format!("/api/exporter/{}", job.id),
+        None,
+    )
+    .await;
+    assert_eq!(body["state"], "failed");
+    assert_eq!(body["failure"]["code"], "changed_during_export");
+    assert!(
+        body["failure"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Nya svar kom in")
     );
 }
