@@ -180,7 +180,7 @@ fn request_form(
     html! {
         form method="post" action="/admin/exporter" novalidate {
             (csrf_field(signed_in))
-            fieldset {
+            fieldset.question {
                 legend { (t("exports.round_legend")) }
                 (select_field("round", t("exports.round_label"), t("exports.round_hint"), error, html! {
                     option value="" { (t("exports.round_none")) }
@@ -193,7 +193,7 @@ fn request_form(
                     }
                 }))
             }
-            fieldset {
+            fieldset.question {
                 legend { (t("exports.period_legend")) }
                 (select_field("questionnaire", t("exports.questionnaire_label"), t("exports.questionnaire_hint"), error, html! {
                     option value="" { (t("exports.questionnaire_choose")) }
@@ -212,7 +212,7 @@ fn request_form(
             (input_field("k", t("exports.k_label"), &typed.k, Input {
                 hint: Some(t("exports.k_hint")), short: true, autocomplete: Some("off"), ..Input::default()
             }, error))
-            fieldset aria-describedby="free_text-hint" {
+            fieldset.question aria-describedby="free_text-hint" {
                 legend { (t("exports.free_text_legend")) }
                 p.hint #free_text-hint { (t("exports.free_text_hint")) }
                 div.choice {
