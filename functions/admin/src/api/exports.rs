@@ -332,17 +332,19 @@ pub async fn link(
 pub struct ComparisonParams {
     /// A questionnaire's id, e.g. `patientupplevelse`.
     #[serde(default)]
+    #[param(example = "patientupplevelse")]
     pub questionnaire: String,
     /// `YYYY-MM-DD`.
     #[serde(default)]
-    #[param(format = Date)]
+    #[param(format = Date, example = "2026-01-01")]
     pub from: String,
     /// `YYYY-MM-DD`, not before `from`.
     #[serde(default)]
-    #[param(format = Date)]
+    #[param(format = Date, example = "2026-12-31")]
     pub to: String,
     /// The smallest published count, 3 to 100; empty for 7.
     #[serde(default)]
+    #[param(example = "3")]
     pub k: String,
 }
 
