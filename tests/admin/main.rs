@@ -11,6 +11,7 @@ mod audit;
 mod csrf;
 mod escaping;
 mod exports;
+mod exports_access;
 mod helpers;
 mod inv_app;
 mod invitations;
