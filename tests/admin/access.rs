@@ -5,7 +5,9 @@
 //!
 //! A route whose form or JSON body is decoded before the object is checked may answer
 //! 400 or 422 to a POST here: that leaks nothing, but B's data must still be absent and
-//! nothing of B's may change.
+//! nothing of B's may change. A route the attacker's kind of organisation may not use
+//! at all (the network on export pages) may answer 403, but only if it answers the same
+//! for an id that names nothing: the refusal must not depend on B's object.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -31,6 +33,8 @@ async fn victim(app: &AdminApp, organisation: &str) -> Victim {
             .round_with_status(organisation, &round_name, RoundStatus::Planned)
             .await;
         ids.push(round.id.to_string());
+        // An export needs responses to be asked for: one stored directly.
+        ids.push(app.queued_export(&round).await.id.to_string());
     }
     Victim {
         organisation: organisation.to_owned(),
@@ -78,28 +82,29 @@ async fn walk(app: &AdminApp, attacker: &str, victim_org: &str) {
         };
         for path in paths {
             walked += 1;
-            let api = path.starts_with("/api/");
-            let mut request = Request::builder()
-                .method(Method::from_bytes(method.as_bytes()).unwrap())
-                .uri(&path)
-                .header(header::COOKIE, &a.cookie)
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", app.key(attacker)),
+            let reply = app.send(attack(app, &a, attacker, method, &path)).await;
+            if has_params && reply.status == StatusCode::FORBIDDEN {
+                let nothing = filled(route, &[uuid::Uuid::new_v4().to_string()]).remove(0);
+                let again = app.send(attack(app, &a, attacker, method, &nothing)).await;
+                assert_eq!(
+                    again.status,
+                    StatusCode::FORBIDDEN,
+                    "{attacker} on {method} {path}: 403 for {victim_org}'s object but {} for \
+                     an id of nothing: the answer reveals the object",
+                    again.status
                 );
-            let body = if method == "GET" {
-                Body::empty()
-            } else if api {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from("{}")
-            } else {
-                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(encode_form(&[("csrf", &a.csrf)]))
-            };
-            let reply = app.send(request.body(body).unwrap()).await;
+            }
             let allowed: &[StatusCode] = if !has_params {
-                // The caller's own pages; a network may not make patient rounds (403).
-                &[StatusCode::OK, StatusCode::FORBIDDEN]
+                // The caller's own pages; a network may not make patient rounds (403);
+                // a read that needs a query (the comparison) answers 422 without one.
+                &[
+                    StatusCode::OK,
+                    StatusCode::FORBIDDEN,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ]
+            } else if reply.status == StatusCode::FORBIDDEN {
+                // Checked above: refused whatever the object.
+                &[StatusCode::FORBIDDEN]
             } else if method == "GET" {
                 &[StatusCode::NOT_FOUND]
             } else {
@@ -148,6 +153,29 @@ async fn walk(app: &AdminApp, attacker: &str, victim_org: &str) {
         trail_before,
         "nothing was recorded in {victim_org}'s trail"
     );
+}
+
+/// A request of the attacker: session cookie, key and, for a post, a body with the CSRF
+/// token (a form) or an empty JSON object (the API).
+fn attack(app: &AdminApp, a: &Session, attacker: &str, method: &str, path: &str) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(path)
+        .header(header::COOKIE, &a.cookie)
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.key(attacker)),
+        );
+    let body = if method == "GET" {
+        Body::empty()
+    } else if path.starts_with("/api/") {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+        Body::from("{}")
+    } else {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        Body::from(encode_form(&[("csrf", &a.csrf)]))
+    };
+    request.body(body).unwrap()
 }
 
 #[tokio::test]

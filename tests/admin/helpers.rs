@@ -206,6 +206,37 @@ impl AdminApp {
         round
     }
 
+    /// A queued export job of `round` (k 7, no free text), stored directly and not
+    /// launched: nothing runs it unless a test does.
+    pub async fn queued_export(&self, round: &Round) -> ExportJob {
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let job = ExportJob {
+            id: ExportJobId::random(),
+            organisation: round.municipality.clone(),
+            scope: ExportScope::Round {
+                round: round.id.clone(),
+            },
+            rounds: vec![round.id.clone()],
+            settings: ExportSettings {
+                k: 7,
+                free_text: false,
+            },
+            seed: 1,
+            requested_by: "Testnyckel".into(),
+            state: ExportState::Queued,
+            created_at: now,
+            updated_at: now,
+            expires_at: now + time::Duration::days(30),
+        };
+        let created = self
+            .store
+            .create_export_job(&job, now - time::Duration::minutes(2))
+            .await
+            .unwrap();
+        assert_eq!(created, svar_shared::store::CreatedExport::Created);
+        job
+    }
+
     /// The ids of `organisation`'s keys, newest first.
     pub async fn key_ids(&self, organisation: &str) -> Vec<AccessKeyId> {
         self.store

@@ -10,6 +10,8 @@ mod api_network;
 mod audit;
 mod csrf;
 mod escaping;
+mod exports;
+mod exports_access;
 mod helpers;
 mod inv_app;
 mod invitations;

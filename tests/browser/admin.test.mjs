@@ -212,10 +212,18 @@ describe('the workspace with large text on a narrow screen', () => {
       ['/admin/omgangar/ny', 'new round'],
       ['/admin/nycklar', 'keys'],
       ['/admin/logg', 'audit trail'],
+      ['/admin/exporter', 'exports'],
     ]) {
       await page.goto(`${server.base}${path}`);
       await check(what);
     }
+    // The network's comparison, with its tables.
+    await page.context().clearCookies();
+    await signIn(page, server, 'gr');
+    const year = new Date().getUTCFullYear();
+    await page.goto(`${server.base}/admin/jamforelse?questionnaire=patientupplevelse&from=${year}-01-01&to=${year}-12-31&k=3`);
+    assert.ok((await page.locator('table').count()) > 0, 'the comparison shows tables');
+    await check('comparison');
     await page.screenshot({ path: screenshotPath('admin-rounds-320px-200pct.png'), fullPage: true });
   });
 });

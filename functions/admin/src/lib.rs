@@ -47,6 +47,8 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
         pages::invitations::ROUTES,
         pages::letters::ROUTES,
         pages::rates::ROUTES,
+        pages::exports::ROUTES,
+        pages::comparison::ROUTES,
         api::ROUTES,
     ]
     .concat()
@@ -64,6 +66,8 @@ pub fn routes(state: AdminState) -> Router {
         .merge(pages::invitations::routes())
         .merge(pages::letters::routes())
         .merge(pages::rates::routes())
+        .merge(pages::exports::routes())
+        .merge(pages::comparison::routes())
         .merge(api::routes())
         .with_state(state)
 }

@@ -21,6 +21,8 @@ const SWEDISH: &[(&str, &str)] = &[
     ("invitations", include_str!("../texts/sv/invitations.toml")),
     ("letters", include_str!("../texts/sv/letters.toml")),
     ("rates", include_str!("../texts/sv/rates.toml")),
+    ("exports", include_str!("../texts/sv/exports.toml")),
+    ("comparison", include_str!("../texts/sv/comparison.toml")),
 ];
 
 fn table() -> &'static HashMap<String, &'static str> {

@@ -22,7 +22,7 @@ const SCHEME: &str = "bearer";
 #[openapi(
     info(
         title = "Svar workspace API",
-        description = "The workspace of municipalities and the network: access keys, survey rounds, invitations, response rates, the audit trail and the network's rounds. Send an access key as `Authorization: Bearer svar_...`. Errors are JSON: `{code, message, field?}`, where `code` is stable and `message` is plain Swedish for people.",
+        description = "The workspace of municipalities and the network: access keys, survey rounds, invitations, response rates, the audit trail, the network's rounds, anonymised exports and the network's comparison. Send an access key as `Authorization: Bearer svar_...`. Errors are JSON: `{code, message, field?}`, where `code` is stable and `message` is plain Swedish for people.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     paths(
@@ -46,6 +46,7 @@ const SCHEME: &str = "bearer";
         super::network::send,
         super::network_rounds::create_link, super::network_rounds::own_answers, super::network_rounds::report, super::network_rounds::save_report, super::network_rounds::reopen_report,
         super::network_side::remind, super::network_side::send_answers, super::network_side::upload,
+        super::exports::request, super::exports::list, super::exports::get, super::exports::link, super::exports::comparison,
     ),
     components(schemas(ApiError)),
     modifiers(&Shared),
@@ -128,6 +129,13 @@ impl Modify for Shared {
 /// `(path, method, status)` of an answer that makes something, the operations its id
 /// leads to, and where the id is in its body.
 const LINKS: &[(&str, &str, &str, &[&str], &str)] = &[
+    (
+        "/api/exporter",
+        "post",
+        "202",
+        &["get_export"],
+        "$response.body#/id",
+    ),
     (
         "/api/rounds",
         "post",

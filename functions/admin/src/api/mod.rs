@@ -13,6 +13,7 @@
 //! - `bodies`: schemas several endpoints share.
 //! - `me`: who the key belongs to; `keys`, `rounds`, `invitations`, `rates`, `audit`, `network`: one module per area, each
 //!   handler calling one `Workspace` method, like the pages.
+//! - `exports`: a municipality's exports and the network's comparison.
 //! - `network_rounds`: a municipality's mapping link, mapping answers and report (and
 //!   the network's reopening of it); `network_side`: the network's reminders, a send's
 //!   answers, uploading a questionnaire.
@@ -27,6 +28,7 @@ use crate::AdminState;
 mod audit;
 mod bodies;
 mod doc;
+mod exports;
 pub mod extract;
 mod invitations;
 mod keys;
@@ -64,6 +66,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/network/sends"),
     ("POST", "/api/rounds/{id}/mapping-link"), ("GET", "/api/rounds/{id}/mapping-answers"), ("GET", "/api/rounds/{id}/report"), ("PUT", "/api/rounds/{id}/report"), ("POST", "/api/rounds/{id}/report/reopen"),
     ("POST", "/api/rounds/{id}/remind"), ("GET", "/api/network/sends/{id}/answers"), ("POST", "/api/questionnaires"),
+    ("GET", "/api/exporter"),
+    ("POST", "/api/exporter"),
+    ("GET", "/api/exporter/{id}"),
+    ("POST", "/api/exporter/{id}/filer/{file}/lank"),
+    ("GET", "/api/jamforelse"),
 ];
 
 /// The API's routes, without state (the crate's router adds it).
@@ -87,6 +94,10 @@ pub fn routes() -> Router<AdminState> {
         .route("/api/rounds/{id}/rates", get(rates::rates))
         .route("/api/audit", get(audit::page))
         .route("/api/network/sends", get(network::list).post(network::send))
+        .route("/api/exporter", get(exports::list).post(exports::request))
+        .route("/api/exporter/{id}", get(exports::get))
+        .route("/api/exporter/{id}/filer/{file}/lank", post(exports::link))
+        .route("/api/jamforelse", get(exports::comparison))
         .merge(network_rounds::routes())
         .merge(network_side::routes())
 }

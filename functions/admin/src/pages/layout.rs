@@ -2,18 +2,31 @@
 //! sign-out.
 
 use maud::{DOCTYPE, Markup, html};
+use svar_shared::domain::OrganisationKind;
 use svar_shared::web::pages::STYLESHEET_PATH;
 
 use crate::auth::SignedIn;
 use crate::texts::{t, tf};
 
-/// The areas linked from every signed-in page: `(path, text)`.
-pub const AREAS: &[(&str, &str)] = &[
-    ("/admin", "common.area_home"),
-    ("/admin/omgangar", "common.area_rounds"),
-    ("/admin/nycklar", "common.area_keys"),
-    ("/admin/logg", "common.area_audit"),
-    ("/admin/natverk", "common.area_network"),
+/// The areas linked from every signed-in page: `(path, text, only for)`. Exports are a
+/// municipality's own rows; the comparison is the network's view of its municipalities:
+/// each is linked only for the kind of organisation that may use it.
+pub const AREAS: &[(&str, &str, Option<OrganisationKind>)] = &[
+    ("/admin", "common.area_home", None),
+    ("/admin/omgangar", "common.area_rounds", None),
+    (
+        "/admin/exporter",
+        "common.area_exports",
+        Some(OrganisationKind::Municipality),
+    ),
+    (
+        "/admin/jamforelse",
+        "common.area_comparison",
+        Some(OrganisationKind::Network),
+    ),
+    ("/admin/nycklar", "common.area_keys", None),
+    ("/admin/logg", "common.area_audit", None),
+    ("/admin/natverk", "common.area_network", None),
 ];
 
 /// The hidden field every form of a session carries.
@@ -45,8 +58,10 @@ pub fn page(title: &str, signed_in: Option<&SignedIn>, content: Markup) -> Marku
                             ])) }
                             nav.areas aria-label=(t("common.nav_label")) {
                                 ul {
-                                    @for (href, key) in AREAS {
-                                        li { a href=(href) { (t(key)) } }
+                                    @for (href, key, only) in AREAS {
+                                        @if only.is_none_or(|kind| kind == signed_in.caller.organisation.kind) {
+                                            li { a href=(href) { (t(key)) } }
+                                        }
                                     }
                                 }
                             }

@@ -2,6 +2,9 @@
 //! the session's CSRF token ([`layout::csrf_field`]).
 
 pub mod audit;
+pub mod comparison;
+pub mod export_job;
+pub mod exports;
 pub mod home;
 pub mod invitations;
 pub mod keys;

@@ -90,17 +90,29 @@ impl Workspace {
         &self,
         questionnaire: &QuestionnaireRef,
     ) -> WorkspaceResult<Option<String>> {
+        Ok(self
+            .questionnaire(questionnaire)
+            .await?
+            .map(|q| q.title.sv().to_owned()))
+    }
+
+    /// A questionnaire version's definition, for naming its questions and codes: a
+    /// built-in one, else the published (uploaded) version from the store.
+    pub async fn questionnaire(
+        &self,
+        questionnaire: &QuestionnaireRef,
+    ) -> WorkspaceResult<Option<questionnaire::Questionnaire>> {
         let built_in = builtin()?
             .iter()
-            .find(|q| q.id == questionnaire.id && q.version == questionnaire.version);
-        if let Some(q) = built_in {
-            return Ok(Some(q.title.sv().to_owned()));
+            .find(|q| q.id == questionnaire.id && q.version == questionnaire.version)
+            .cloned();
+        if built_in.is_some() {
+            return Ok(built_in);
         }
         Ok(self
             .store
             .questionnaire(&questionnaire.id, questionnaire.version)
-            .await?
-            .map(|q| q.title.sv().to_owned()))
+            .await?)
     }
 
     /// The caller's rounds, newest first, each with its counts: a municipality's own

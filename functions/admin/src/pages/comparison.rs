@@ -1,0 +1,314 @@
+//! The network's comparison of its municipalities (`/admin/jamforelse`): a questionnaire,
+//! a period and k in a GET form (it only reads, so it is bookmarkable and needs no CSRF
+//! token), and per question a table of municipalities × answer codes. Hidden cells are
+//! shown as `×` with a spoken "dolt" and an explanation above the tables, never as empty
+//! cells (an empty cell reads as "no answers"). Use case: `Exports::network_aggregates`,
+//! which refuses a municipality.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::{Markup, html};
+use serde::Deserialize;
+use svar_shared::domain::QuestionnaireRef;
+use svar_shared::domain::questionnaire::{QuestionKind, Questionnaire, QuestionnaireId};
+use svar_shared::export::{
+    AggregateTable, DEFAULT_K, DONT_KNOW_CODE, NOT_APPLICABLE_CODE, NetworkAggregates,
+};
+use svar_shared::service::workspace::{QuestionnaireChoice, WorkspaceError};
+
+use super::layout::{
+    FieldError, Input, error_summary, input_field, page, scroll_table, title_with_errors,
+};
+use crate::AdminState;
+use crate::auth::SignedIn;
+use crate::error::AdminError;
+use crate::texts::{t, tf};
+
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin/jamforelse")];
+
+pub fn routes() -> Router<AdminState> {
+    Router::new().route("/admin/jamforelse", get(comparison))
+}
+
+/// The form's fields as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct ComparisonQuery {
+    #[serde(default)]
+    pub questionnaire: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub k: String,
+}
+
+async fn comparison(
+    State(state): State<AdminState>,
+    signed_in: SignedIn,
+    query: Result<Query<ComparisonQuery>, QueryRejection>,
+) -> Result<Response, AdminError> {
+    let caller = &signed_in.caller;
+    // The network's members: refuses a municipality, and names the table's rows.
+    let members = state.workspace.members(caller).await?;
+    let names: BTreeMap<String, String> = members
+        .into_iter()
+        .map(|m| (m.id.as_str().to_owned(), m.name))
+        .collect();
+    let questionnaires = state.workspace.questionnaire_choices(caller).await?;
+    let typed = query.map(|Query(q)| q).unwrap_or_default();
+    let mut view = View {
+        signed_in: &signed_in,
+        questionnaires: &questionnaires,
+        names: &names,
+        definition: None,
+    };
+    if typed.questionnaire.is_empty() && typed.from.is_empty() && typed.to.is_empty() {
+        let typed = ComparisonQuery {
+            k: DEFAULT_K.to_string(),
+            ..typed
+        };
+        return Ok(view.render(&typed, None, None).into_response());
+    }
+    match state
+        .exports
+        .network_aggregates(
+            caller,
+            &typed.questionnaire,
+            &typed.from,
+            &typed.to,
+            &typed.k,
+        )
+        .await
+    {
+        Ok(aggregates) => {
+            // The definition names the questions and codes; without it the ids show.
+            let definition = match QuestionnaireId::parse(&aggregates.questionnaire) {
+                Ok(id) => {
+                    let version = aggregates.version;
+                    state
+                        .workspace
+                        .questionnaire(&QuestionnaireRef { id, version })
+                        .await?
+                }
+                Err(_) => None,
+            };
+            view.definition = definition.as_ref();
+            Ok(view.render(&typed, None, Some(&aggregates)).into_response())
+        }
+        Err(WorkspaceError::Invalid { field, message }) => {
+            let error = FieldError {
+                field,
+                message: &message,
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view.render(&typed, Some(error), None),
+            )
+                .into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+struct View<'a> {
+    signed_in: &'a SignedIn,
+    questionnaires: &'a [QuestionnaireChoice],
+    /// Municipality id -> name.
+    names: &'a BTreeMap<String, String>,
+    /// The compared questionnaire version, for question texts and code labels.
+    definition: Option<&'a Questionnaire>,
+}
+
+impl View<'_> {
+    fn render(
+        &self,
+        typed: &ComparisonQuery,
+        error: Option<FieldError<'_>>,
+        aggregates: Option<&NetworkAggregates>,
+    ) -> Markup {
+        let errors: Vec<_> = error.into_iter().collect();
+        let error = error.as_ref();
+        let questionnaire_error = error.filter(|e| e.field == "questionnaire");
+        let date_hint = Some(t("comparison.date_hint"));
+        page(
+            &title_with_errors(t("comparison.title"), error.is_some()),
+            Some(self.signed_in),
+            html! {
+                h1 { (t("comparison.title")) }
+                (error_summary(&errors))
+                p { (t("comparison.intro")) }
+                h2 { (t("comparison.form_title")) }
+                form method="get" action="/admin/jamforelse" novalidate {
+                    div class=(if questionnaire_error.is_some() { "question has-error" } else { "question" }) {
+                        label for="questionnaire" { (t("comparison.questionnaire_label")) }
+                        @if let Some(error) = questionnaire_error {
+                            p.error-message #questionnaire-error { (error.message) }
+                        }
+                        select #questionnaire name="questionnaire"
+                            aria-describedby=[questionnaire_error.map(|_| "questionnaire-error")]
+                            aria-invalid=[questionnaire_error.map(|_| "true")] {
+                            option value="" { (t("comparison.questionnaire_choose")) }
+                            @for choice in self.questionnaires {
+                                @let value = choice.questionnaire.id.as_str();
+                                option value=(value) selected[typed.questionnaire.trim() == value] { (choice.title) }
+                            }
+                        }
+                    }
+                    (input_field("from", t("comparison.from_label"), &typed.from, Input {
+                        hint: date_hint, short: true, autocomplete: Some("off"), ..Input::default()
+                    }, error))
+                    (input_field("to", t("comparison.to_label"), &typed.to, Input {
+                        hint: date_hint, short: true, autocomplete: Some("off"), ..Input::default()
+                    }, error))
+                    (input_field("k", t("comparison.k_label"), &typed.k, Input {
+                        hint: Some(t("comparison.k_hint")), short: true, autocomplete: Some("off"), ..Input::default()
+                    }, error))
+                    div.buttons { button.primary type="submit" { (t("comparison.show_button")) } }
+                }
+                @if let Some(aggregates) = aggregates {
+                    (self.result(aggregates))
+                }
+            },
+        )
+    }
+
+    fn result(&self, aggregates: &NetworkAggregates) -> Markup {
+        let title = self
+            .questionnaires
+            .iter()
+            .find(|c| c.questionnaire.id.as_str() == aggregates.questionnaire)
+            .map_or(aggregates.questionnaire.as_str(), |c| c.title.as_str());
+        html! {
+            h2 #result { (tf("comparison.result_title", &[("questionnaire", &title), ("version", &aggregates.version)])) }
+            p { (tf("comparison.suppressed_explain", &[("k", &aggregates.k)])) }
+            @if aggregates.tables.is_empty() {
+                p { (t("comparison.no_tables")) }
+            }
+            @for table in &aggregates.tables {
+                (self.table(table))
+            }
+        }
+    }
+
+    fn table(&self, table: &AggregateTable) -> Markup {
+        let labels = Labels::of(self.definition, table);
+        let caption = labels.caption.clone();
+        let name = |id: &str| self.names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+        scroll_table(
+            &caption,
+            html! { table {
+                caption { (caption) }
+                thead { tr {
+                    th scope="col" { (t("comparison.col_municipality")) }
+                    th scope="col" { (t("comparison.col_n")) }
+                    @for code in &table.codes {
+                        th scope="col" { (labels.code(code)) }
+                    }
+                } }
+                tbody {
+                    @for row in &table.rows {
+                        tr {
+                            th scope="row" { (name(&row.municipality)) }
+                            td { (row.n) }
+                            @for count in &row.counts { (cell(*count)) }
+                        }
+                    }
+                    tr {
+                        th scope="row" { (t("comparison.col_total")) }
+                        td { (table.rows.iter().map(|r| r.n).sum::<u64>()) }
+                        @for total in &table.totals { (cell(*total)) }
+                    }
+                }
+            } },
+        )
+    }
+}
+
+/// What a table's caption and columns say: the question's text and the codes' labels
+/// from the definition, or the ids when it is not at hand.
+struct Labels {
+    caption: String,
+    /// Code -> label.
+    codes: BTreeMap<String, String>,
+}
+
+impl Labels {
+    fn of(definition: Option<&Questionnaire>, table: &AggregateTable) -> Self {
+        let mut codes = BTreeMap::from([
+            (
+                DONT_KNOW_CODE.to_owned(),
+                t("comparison.dont_know").to_owned(),
+            ),
+            (
+                NOT_APPLICABLE_CODE.to_owned(),
+                t("comparison.not_applicable").to_owned(),
+            ),
+        ]);
+        let question = definition.and_then(|d| d.question(&table.question));
+        let Some(question) = question else {
+            return Self {
+                caption: table.variable.clone(),
+                codes,
+            };
+        };
+        let text = question.text.sv().to_owned();
+        let caption = match &question.kind {
+            QuestionKind::SingleChoice { options } => {
+                for option in options {
+                    codes.insert(option.code.to_string(), option.label.sv().to_owned());
+                }
+                text
+            }
+            QuestionKind::YesNo => {
+                codes.insert("1".into(), t("comparison.yes").to_owned());
+                codes.insert("0".into(), t("comparison.no").to_owned());
+                text
+            }
+            QuestionKind::MultipleChoice { options, .. } => {
+                codes.insert("1".into(), t("comparison.chosen").to_owned());
+                codes.insert("0".into(), t("comparison.not_chosen").to_owned());
+                // The variable is `<question>_<code>`: one option of the question.
+                let option = table
+                    .variable
+                    .strip_prefix(&format!("{}_", table.question))
+                    .and_then(|code| options.iter().find(|o| o.code.as_str() == code));
+                match option {
+                    Some(option) => tf(
+                        "comparison.option_caption",
+                        &[("question", &text), ("option", &option.label.sv())],
+                    ),
+                    None => text,
+                }
+            }
+            _ => text,
+        };
+        Self { caption, codes }
+    }
+
+    fn code(&self, code: &str) -> String {
+        self.codes
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| tf("comparison.code_heading", &[("code", &code)]))
+    }
+}
+
+/// A count, or the hidden mark: `×` for the eye, "dolt" for a screen reader.
+fn cell(count: Option<u64>) -> Markup {
+    html! {
+        @match count {
+            Some(count) => td { (count) },
+            None => td {
+                span aria-hidden="true" { "×" }
+                span.visually-hidden { (t("comparison.suppressed")) }
+            },
+        }
+    }
+}

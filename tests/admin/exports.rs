@@ -1,0 +1,521 @@
+//! Exports in the workspace: asked for by the form and by the API, followed until ready,
+//! listed, downloaded through the signed URL and read back; asking again while one
+//! runs; progress and failures in plain words; bad values come back with what was
+//! typed; all of it in the audit trail. Who may reach what: [`crate::exports_access`].
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use svar_shared::domain::*;
+use svar_shared::export::LocalExportFiles;
+
+use crate::helpers::*;
+
+/// `count` responses to a new open round of `municipality`, written through the store's
+/// own path. Response `i` answers `who(i)` to "vem svarar"; the first one's free text is
+/// `text`, if any.
+pub(crate) async fn answered_round(
+    app: &AdminApp,
+    municipality: &str,
+    name: &str,
+    count: usize,
+    who: impl Fn(usize) -> &'static str,
+    text: Option<&str>,
+) -> Round {
+    let round = app.round(municipality, name).await;
+    for i in 0..count {
+        let (new, _, _) = svar_tests::invitation(&round);
+        app.store.create_invitation(&new).await.unwrap();
+        let mut answers = Answers::new();
+        answers.insert(slug("vem_svarar"), Answer::Choice(slug(who(i))));
+        answers.insert(slug("alder"), Answer::Choice(slug("85_94")));
+        answers.insert(slug("helhet_betyg"), Answer::Choice(slug("4")));
+        if let (0, Some(text)) = (i, text) {
+            answers.insert(slug("helhet_ovrigt"), Answer::Text(text.to_owned()));
+        }
+        let response = Response {
+            id: ResponseId::random(),
+            round: round.id.clone(),
+            municipality: round.municipality.clone(),
+            questionnaire: round.questionnaire.clone(),
+            submitted_on: time::OffsetDateTime::now_utc().date(),
+            answers,
+        };
+        app.store
+            .submit_response(&new.invitation.id, &response)
+            .await
+            .unwrap();
+    }
+    round
+}
+
+pub(crate) fn patients(_: usize) -> &'static str {
+    "patient"
+}
+
+/// Waits (at most 20 s) until the job is no longer queued or running; the background
+/// task runs on the test's runtime while this sleeps.
+pub(crate) async fn finished(app: &AdminApp, organisation: &str, id: &ExportJobId) -> ExportJob {
+    let caller = app.caller(organisation).await;
+    for _ in 0..1000 {
+        let job = app.exports.job(&caller, id).await.unwrap();
+        if !job.state.is_active() {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("export {id} did not finish within 20 s");
+}
+
+/// The job id at the end of a `Location` like `/admin/exporter/<id>?pagar=1`.
+fn job_of(location: &str) -> ExportJobId {
+    let id = location
+        .strip_prefix("/admin/exporter/")
+        .unwrap_or_else(|| panic!("not an export page: {location}"));
+    ExportJobId::parse(id.split('?').next().unwrap()).unwrap()
+}
+
+/// Follows a signed download URL the way the local server does, and reads the file.
+fn follow(app: &AdminApp, url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    assert_eq!(parts[0], "exportfiler", "{url}");
+    let mut expires = 0;
+    let mut signature = "";
+    for pair in query.split('&') {
+        match pair.split_once('=').unwrap() {
+            ("expires", value) => expires = value.parse().unwrap(),
+            ("signature", value) => signature = value,
+            _ => {}
+        }
+    }
+    let files = LocalExportFiles::new(&app.export_root, &SESSION_SECRET);
+    let file = files
+        .signed_file(
+            parts[1],
+            parts[2],
+            parts[3],
+            expires,
+            signature,
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("the signed URL is valid");
+    std::fs::read_to_string(file).unwrap()
+}
+
+/// A JSON API call with `organisation`'s key: the status and the parsed body.
+pub(crate) async fn api(
+    app: &AdminApp,
+    organisation: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path).header(
+        header::AUTHORIZATION,
+        format!("Bearer {}", app.key(organisation)),
+    );
+    let body = match body {
+        Some(value) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(value.to_string())
+        }
+        None => Body::empty(),
+    };
+    let reply = app.send(request.body(body).unwrap()).await;
+    let json = serde_json::from_str(&reply.body)
+        .unwrap_or_else(|_| panic!("JSON from {method} {path}: {}", reply.body));
+    (reply.status, json)
+}
+
+pub(crate) fn actions(trail: &[AuditEntry]) -> Vec<AuditAction> {
+    trail.iter().map(|e| e.action).collect()
+}
+
+#[tokio::test]
+async fn an_export_asked_for_in_the_form_becomes_ready_lists_and_downloads_its_csv() {
+    let app = spawn_admin().await;
+    let round = answered_round(
+        &app,
+        "ale",
+        "Hemsjukvård våren",
+        8,
+        patients,
+        Some("=SUMMA(A1) bra bemötande, åäö"),
+    )
+    .await;
+    let session = app.sign_in("ale").await;
+
+    let form = app.get_as(&session, "/admin/exporter").await;
+    form.assert_status(StatusCode::OK);
+    form.assert_contains(r#"href="/admin/exporter""#);
+    form.assert_contains(r#"id="k" name="k" type="text" value="7""#);
+    form.assert_contains(&format!(r#"value="{}""#, round.id));
+    form.assert_contains("Inga exporter ännu.");
+    assert!(
+        !form
+            .body
+            .contains(r#"name="free_text" value="true" checked"#),
+        "free text is off by default"
+    );
+
+    let asked = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[
+                ("round", &round.id.to_string()),
+                ("k", "7"),
+                ("free_text", "true"),
+            ],
+        )
+        .await;
+    asked.assert_status(StatusCode::SEE_OTHER);
+    let location = asked.location.clone().unwrap();
+    assert!(!location.contains("pagar"), "a new export: {location}");
+    let id = job_of(&location);
+    let job = finished(&app, "ale", &id).await;
+    let ExportState::Ready { rows, files } = &job.state else {
+        panic!("ready: {:?}", job.state);
+    };
+    assert_eq!(*rows, 8);
+    assert!(files.iter().any(|f| f.name == "responses.csv"));
+
+    let list = app.get_as(&session, "/admin/exporter").await;
+    list.assert_contains("Klar: 8 rader");
+    list.assert_contains("Omgången Hemsjukvård våren");
+    list.assert_contains(&format!(r#"href="/admin/exporter/{id}""#));
+    list.assert_contains(" kB");
+
+    let page = app.get_as(&session, &location).await;
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("Klar: 8 rader");
+    page.assert_contains(&format!(
+        r#"action="/admin/exporter/{id}/filer/responses.csv""#
+    ));
+    page.assert_contains("Ladda ner responses_excel.csv");
+    assert!(!page.body.contains("<script"));
+
+    let download = app
+        .post_as(
+            &session,
+            &format!("/admin/exporter/{id}/filer/responses.csv"),
+            &[],
+        )
+        .await;
+    download.assert_status(StatusCode::SEE_OTHER);
+    let csv = follow(&app, &download.location.unwrap());
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header[0], "rad", "{header:?}");
+    assert!(header.iter().any(|h| h == "vem_svarar"), "{header:?}");
+    assert!(
+        header.iter().any(|h| h == "helhet_ovrigt"),
+        "free text asked for: {header:?}"
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 8);
+    assert!(csv.contains("'=SUMMA(A1) bra bemötande, åäö"), "{csv}");
+    for record in &records {
+        for cell in record {
+            assert!(!cell.starts_with('='), "a formula cell: {cell}");
+        }
+    }
+
+    let trail = actions(&app.audit("ale").await);
+    assert!(trail.contains(&AuditAction::ExportRequested), "{trail:?}");
+    assert!(trail.contains(&AuditAction::ExportDownloaded), "{trail:?}");
+}
+
+#[tokio::test]
+async fn the_api_asks_lists_follows_and_links_an_export_by_questionnaire_and_period() {
+    let app = spawn_admin().await;
+    answered_round(&app, "ale", "Våren", 4, patients, None).await;
+    answered_round(&app, "ale", "Hösten", 3, patients, None).await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let (status, job) = api(
+        &app,
+        "ale",
+        "POST",
+        "/api/exporter",
+        Some(json!({
+            "questionnaire": "patientupplevelse",
+            "from": format!("{year}-01-01"),
+            "to": format!("{year}-12-31"),
+            "k": 3,
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(job["questionnaire"], "patientupplevelse");
+    assert_eq!(job["k"], 3);
+    assert_eq!(job["free_text"], false);
+    for internal in ["organisation", "rounds", "seed"] {
+        assert!(
+            job.get(internal).is_none(),
+            "{internal} is not shown: {job}"
+        );
+    }
+    let id = ExportJobId::parse(job["id"].as_str().unwrap()).unwrap();
+    finished(&app, "ale", &id).await;
+
+    let (status, got) = api(&app, "ale", "GET", &format!("/api/exporter/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["state"], "ready", "{got}");
+    assert_eq!(got["rows"], 7);
+    assert!(
+        got["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "codebook.json" && f["bytes"].as_u64().unwrap() > 0)
+    );
+    let (status, list) = api(&app, "ale", "GET", "/api/exporter", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], id.to_string());
+
+    let (status, link) = api(
+        &app,
+        "ale",
+        "POST",
+        &format!("/api/exporter/{id}/filer/responses.csv/lank"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert!(link["expires_at"].as_str().unwrap().ends_with('Z'));
+    let csv = follow(&app, link["url"].as_str().unwrap());
+    assert_eq!(csv.lines().count(), 1 + 7, "a header and seven rows");
+
+    let (status, missing) = api(
+        &app,
+        "ale",
+        "POST",
+        &format!("/api/exporter/{id}/filer/nothing.csv/lank"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["code"], "not_found");
+    let trail = actions(&app.audit("ale").await);
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|a| **a == AuditAction::ExportDownloaded)
+            .count(),
+        1,
+        "one download link given: {trail:?}"
+    );
+}
+
+#[tokio::test]
+async fn asking_again_while_one_is_queued_gives_the_same_job_on_the_page_and_in_the_api() {
+    let app = spawn_admin().await;
+    let round = answered_round(&app, "ale", "Våren", 7, patients, None).await;
+    // A queued job, as if asked for a moment ago and not yet started.
+    let queued = app.queued_export(&round).await;
+
+    let session = app.sign_in("ale").await;
+    let again = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[("round", &round.id.to_string()), ("k", "7")],
+        )
+        .await;
+    again.assert_status(StatusCode::SEE_OTHER);
+    let location = again.location.unwrap();
+    assert_eq!(location, format!("/admin/exporter/{}?pagar=1", queued.id));
+    let page = app.get_as(&session, &location).await;
+    // Still active when the page is read, unless the relaunched job already finished.
+    if app
+        .exports
+        .job(&app.caller("ale").await, &queued.id)
+        .await
+        .unwrap()
+        .state
+        .is_active()
+    {
+        page.assert_contains("En likadan export pågår redan");
+        page.assert_contains("Uppdatera");
+    }
+
+    let (status, job) = api(
+        &app,
+        "ale",
+        "POST",
+        "/api/exporter",
+        Some(json!({"round": round.id.to_string(), "k": 7})),
+    )
+    .await;
+    if status == StatusCode::OK {
+        assert_eq!(job["id"], queued.id.to_string(), "the same job: {job}");
+    } else {
+        // The relaunched job finished in between: then this is a new export.
+        assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+        assert!(!finished(&app, "ale", &queued.id).await.state.is_active());
+    }
+    let jobs = app.exports.jobs(&app.caller("ale").await).await.unwrap();
+    assert!(jobs.iter().any(|j| j.id == queued.id));
+}
+
+#[tokio::test]
+async fn bad_values_come_back_in_plain_words_with_what_was_typed() {
+    let app = spawn_admin().await;
+    let small = answered_round(&app, "ale", "Liten omgång", 2, patients, None).await;
+    let session = app.sign_in("ale").await;
+    let round = small.id.to_string();
+
+    for k in ["2", "101", "sju"] {
+        let reply = app
+            .post_as(&session, "/admin/exporter", &[("round", &round), ("k", k)])
+            .await;
+        reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        reply.assert_contains("Minsta gruppstorlek ska vara ett heltal från 3 till 100");
+        reply.assert_contains(&format!(r#"id="k" name="k" type="text" value="{k}""#));
+        reply.assert_contains(r#"aria-invalid="true""#);
+        reply.assert_contains("<title>Fel: ");
+    }
+    let reply = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[("round", &round), ("k", "3"), ("free_text", "true")],
+        )
+        .await;
+    reply.assert_status(StatusCode::CONFLICT);
+    reply.assert_contains("har 2 svar. Minst 3 svar behövs");
+    reply.assert_contains(r#"id="round-error""#);
+    reply.assert_contains(&format!(r#"value="{round}" selected"#));
+    reply.assert_contains(r#"value="true" checked"#);
+
+    let reply = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[
+                ("questionnaire", "patientupplevelse"),
+                ("from", "2026-13-01"),
+                ("to", "2026-12-31"),
+            ],
+        )
+        .await;
+    reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    reply.assert_contains("Skriv startdatum som ÅÅÅÅ-MM-DD");
+    reply.assert_contains(r#"value="2026-13-01""#);
+    reply.assert_contains(r#"value="patientupplevelse" selected"#);
+
+    let (status, body) = api(
+        &app,
+        "ale",
+        "POST",
+        "/api/exporter",
+        Some(json!({"round": round, "k": 2})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "invalid");
+    assert_eq!(body["field"], "k");
+    let (status, body) = api(
+        &app,
+        "ale",
+        "POST",
+        "/api/exporter",
+        Some(json!({"round": round, "k": 3})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "conflict");
+    assert!(
+        app.exports
+            .jobs(&app.caller("ale").await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn progress_and_failure_are_shown_in_plain_words_and_block_downloads() {
+    let app = spawn_admin().await;
+    let round = answered_round(&app, "ale", "Våren", 7, patients, None).await;
+    let job = app.queued_export(&round).await;
+    let (ale, now) = (slug("ale"), time::OffsetDateTime::now_utc());
+    let stalled = now - time::Duration::minutes(2);
+    assert!(
+        app.store
+            .claim_export_job(&ale, &job.id, now, stalled)
+            .await
+            .unwrap()
+    );
+    assert!(
+        app.store
+            .record_export_progress(&ale, &job.id, 1234, now)
+            .await
+            .unwrap()
+    );
+    let session = app.sign_in("ale").await;
+    let uri = format!("/admin/exporter/{}", job.id);
+
+    let page = app.get_as(&session, &uri).await;
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("Pågår: 1\u{a0}234 rader klara");
+    page.assert_contains(&format!(r#"<a href="{uri}">Uppdatera</a>"#));
+    page.assert_contains("Sidan uppdateras inte av sig själv");
+    assert!(!page.body.contains("http-equiv"), "no automatic refresh");
+    assert!(!page.body.contains("Ladda ner "));
+    let (_, body) = api(
+        &app,
+        "ale",
+        "GET",
+        &format!("/api/exporter/{}", job.id),
+        None,
+    )
+    .await;
+    assert_eq!(body["state"], "running");
+    assert_eq!(body["rows_done"], 1234);
+    let early = app
+        .post_as(&session, &format!("{uri}/filer/responses.csv"), &[])
+        .await;
+    early.assert_status(StatusCode::CONFLICT);
+    early.assert_contains("Exporten är inte klar än");
+
+    let failed = ExportState::Failed {
+        failure: ExportFailure::ChangedDuringExport,
+    };
+    assert!(
+        app.store
+            .finish_export_job(&ale, &job.id, &failed, now)
+            .await
+            .unwrap()
+    );
+    let page = app.get_as(&session, &uri).await;
+    page.assert_contains("Misslyckades: Nya svar kom in medan exporten pågick");
+    assert!(!page.body.contains("Uppdatera"), "nothing more will happen");
+    let list = app.get_as(&session, "/admin/exporter").await;
+    list.assert_contains("Misslyckades: Nya svar kom in medan exporten pågick");
+    let (_, body) = api(
+        &app,
+        "ale",
+        "GET",
+        &format!("/api/exporter/{}", job.id),
+        None,
+    )
+    .await;
+    assert_eq!(body["state"], "failed");
+    assert_eq!(body["failure"]["code"], "changed_during_export");
+    assert!(
+        body["failure"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Nya svar kom in")
+    );
+}

@@ -1,0 +1,241 @@
+//! Who may reach an export and the comparison: another municipality gets 404 for an
+//! export, its page, API and files; the network is refused exports and a municipality
+//! the comparison; the posts need the CSRF token; the network's comparison names
+//! questions and codes and marks hidden cells. Helpers: [`crate::exports`].
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use svar_shared::domain::*;
+
+use crate::exports::{actions, answered_round, api, finished, patients};
+use crate::helpers::*;
+
+#[tokio::test]
+async fn another_municipality_gets_404_for_the_export_its_page_api_and_files() {
+    let app = spawn_admin().await;
+    let round = answered_round(&app, "ale", "Hemlig omgång", 7, patients, None).await;
+    let caller = app.caller("ale").await;
+    let requested = app
+        .exports
+        .request(
+            &caller,
+            &svar_shared::service::exports::NewExport {
+                round: round.id.to_string(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = requested.job.id.clone();
+    finished(&app, "ale", &id).await;
+
+    let other = app.sign_in("alingsas").await;
+    let page = app.get_as(&other, &format!("/admin/exporter/{id}")).await;
+    page.assert_status(StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("Hemlig omgång"));
+    let list = app.get_as(&other, "/admin/exporter").await;
+    assert!(!list.body.contains(&id.to_string()));
+    let download = app
+        .post_as(
+            &other,
+            &format!("/admin/exporter/{id}/filer/responses.csv"),
+            &[],
+        )
+        .await;
+    download.assert_status(StatusCode::NOT_FOUND);
+    assert!(download.location.is_none());
+    let (status, body) = api(
+        &app,
+        "alingsas",
+        "GET",
+        &format!("/api/exporter/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "not_found");
+    let (status, body) = api(
+        &app,
+        "alingsas",
+        "POST",
+        &format!("/api/exporter/{id}/filer/responses.csv/lank"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.get("url").is_none());
+    assert!(
+        !actions(&app.audit("ale").await).contains(&AuditAction::ExportDownloaded),
+        "nothing was downloaded"
+    );
+}
+
+#[tokio::test]
+async fn the_network_is_refused_exports_and_a_municipality_the_comparison() {
+    let app = spawn_admin().await;
+    let network = app.sign_in("gr").await;
+    let refused = app.get_as(&network, "/admin/exporter").await;
+    refused.assert_status(StatusCode::FORBIDDEN);
+    refused.assert_contains("Nätverket ser aldrig kommunernas enskilda svar");
+    let home = app.get_as(&network, "/admin").await;
+    home.assert_contains(r#"href="/admin/jamforelse""#);
+    assert!(!home.body.contains(r#"href="/admin/exporter""#));
+    let posted = app
+        .post_as(&network, "/admin/exporter", &[("k", "7")])
+        .await;
+    posted.assert_status(StatusCode::FORBIDDEN);
+    let (status, body) = api(&app, "gr", "GET", "/api/exporter", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "not_allowed");
+    let (status, body) = api(&app, "gr", "POST", "/api/exporter", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "not_allowed");
+
+    let municipality = app.sign_in("ale").await;
+    let refused = app.get_as(&municipality, "/admin/jamforelse").await;
+    refused.assert_status(StatusCode::FORBIDDEN);
+    let home = app.get_as(&municipality, "/admin").await;
+    assert!(!home.body.contains(r#"href="/admin/jamforelse""#));
+    let (status, body) = api(
+        &app,
+        "ale",
+        "GET",
+        "/api/jamforelse?questionnaire=patientupplevelse&from=2026-01-01&to=2026-12-31",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "not_allowed");
+}
+
+#[tokio::test]
+async fn the_posts_need_the_csrf_token() {
+    let app = spawn_admin().await;
+    let round = answered_round(&app, "ale", "Våren", 7, patients, None).await;
+    let session = app.sign_in("ale").await;
+    let reply = app
+        .post_form(
+            Some(&session),
+            "/admin/exporter",
+            &[("round", &round.id.to_string())],
+        )
+        .await;
+    reply.assert_status(StatusCode::FORBIDDEN);
+    assert!(
+        app.exports
+            .jobs(&app.caller("ale").await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let requested = app
+        .exports
+        .request(
+            &app.caller("ale").await,
+            &svar_shared::service::exports::NewExport {
+                round: round.id.to_string(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = requested.job.id;
+    finished(&app, "ale", &id).await;
+    let reply = app
+        .post_form(
+            Some(&session),
+            &format!("/admin/exporter/{id}/filer/responses.csv"),
+            &[("csrf", "wrong")],
+        )
+        .await;
+    reply.assert_status(StatusCode::FORBIDDEN);
+    assert!(reply.location.is_none());
+    assert!(!actions(&app.audit("ale").await).contains(&AuditAction::ExportDownloaded));
+}
+
+#[tokio::test]
+async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
+    let app = spawn_admin().await;
+    answered_round(&app, "ale", "Våren", 8, patients, None).await;
+    // Two of eight answer for the patient: a cell of 2, under k = 3.
+    answered_round(
+        &app,
+        "alingsas",
+        "Våren",
+        8,
+        |i| if i < 2 { "ombud" } else { "patient" },
+        None,
+    )
+    .await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let query = format!("questionnaire=patientupplevelse&from={year}-01-01&to={year}-12-31&k=3");
+    let network = app.sign_in("gr").await;
+
+    let form = app.get_as(&network, "/admin/jamforelse").await;
+    form.assert_status(StatusCode::OK);
+    form.assert_contains(r#"id="k" name="k" type="text" value="7""#);
+    assert!(!form.body.contains("<caption>"));
+
+    let page = app
+        .get_as(&network, &format!("/admin/jamforelse?{query}"))
+        .await;
+    page.assert_status(StatusCode::OK);
+    // Questions and codes by their texts.
+    page.assert_contains("<caption>Vem svarar på enkäten?</caption>");
+    page.assert_contains(r#"<th scope="col">Jag är patienten och svarar själv</th>"#);
+    page.assert_contains("<caption>Vad tycker du om den hälso- och sjukvård du får av kommunen, som helhet?</caption>");
+    page.assert_contains(r#"<th scope="col">Vet ej</th>"#);
+    // One table per option of a multiple-choice question.
+    page.assert_contains(": Något annat</caption>");
+    page.assert_contains(r#"<th scope="col">Valt</th>"#);
+    page.assert_contains(r#"<th scope="col">Kommun</th>"#);
+    page.assert_contains(r#"<th scope="row">Ale kommun</th>"#);
+    page.assert_contains(r#"<th scope="row">Alingsås kommun</th>"#);
+    page.assert_contains(
+        r#"<td><span aria-hidden="true">×</span><span class="visually-hidden">dolt</span></td>"#,
+    );
+    page.assert_contains("× betyder att antalet är dolt");
+    assert!(!page.body.contains("<td></td>"), "no hidden cell is empty");
+
+    let (status, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["k"], 3);
+    let table = body["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["variable"] == "vem_svarar")
+        .unwrap();
+    assert!(
+        table["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["counts"].as_array().unwrap().contains(&Value::Null)),
+        "a hidden cell is null: {table}"
+    );
+
+    let bad = app
+        .get_as(
+            &network,
+            &format!("/admin/jamforelse?questionnaire=patientupplevelse&from={year}-01-01&to={year}-12-31&k=2"),
+        )
+        .await;
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("Minsta gruppstorlek ska vara ett heltal från 3 till 100");
+    bad.assert_contains(r#"id="k" name="k" type="text" value="2""#);
+    let (status, body) = api(&app, "gr", "GET", "/api/jamforelse?k=200", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "invalid");
+
+    let trail = actions(&app.audit("gr").await);
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|a| **a == AuditAction::AggregatesViewed)
+            .count(),
+        2,
+        "the page and the API: {trail:?}"
+    );
+}
