@@ -45,8 +45,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         .ok_or("the session secret is shorter than 64 bytes")?;
     let workspace = Arc::new(Workspace::new(opened.store, opened.hash_key));
     let links = open_download_links(&config, &opened.session_secret).await?;
+    let sdk = aws_sdk_config().await;
     let launcher = LambdaLauncher::new(
-        aws_sdk_lambda::Client::new(&aws_sdk_config().await),
+        sdk.credentials_provider()
+            .ok_or("no AWS credentials to invoke the export function")?,
+        sdk.region()
+            .ok_or("no AWS region (AWS_REGION) to invoke the export function in")?
+            .to_string(),
         export_function,
     );
     let policy = ExportPolicy {
