@@ -49,7 +49,8 @@ pub enum HandlerError {
     #[error(
         "the event is not an export job reference {{\"organisation\": ..., \"job\": ...}}: {0}"
     )]
-    BadEvent(#[source] serde_json::Error),
+    // Not a `#[source]`: the message says it already, and Lambda records the message.
+    BadEvent(serde_json::Error),
     /// The store failed while claiming or finishing the job. An error, so that Lambda
     /// delivers the event again later; the job is then taken over once it counts as
     /// stalled.

@@ -26,7 +26,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let runner = &runner;
         lambda_runtime::run(service_fn(
             move |event: LambdaEvent<serde_json::Value>| async move {
-                let outcome = handle(runner, event.payload).await?;
+                let outcome = handle(runner, event.payload).await.inspect_err(|error| {
+                    // Lambda records only the top message; the causes go to the log.
+                    tracing::error!(error = %telemetry::error_chain(error), "export event failed");
+                })?;
                 tracing::info!(job = %outcome.job, outcome = ?outcome.outcome, rows = outcome.rows, "export event handled");
                 Ok::<_, lambda_runtime::Error>(outcome)
             },
@@ -36,8 +39,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;
         let event: serde_json::Value = serde_json::from_str(&text)?;
-        let outcome = handle(&runner, event).await?;
-        println!("{}", serde_json::to_string(&outcome)?);
-        Ok(())
+        match handle(&runner, event).await {
+            Ok(outcome) => {
+                println!("{}", serde_json::to_string(&outcome)?);
+                Ok(())
+            }
+            Err(error) => {
+                eprintln!("export: {}", telemetry::error_chain(&error));
+                std::process::exit(1);
+            }
+        }
     }
 }
