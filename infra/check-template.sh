@@ -11,7 +11,7 @@
 #      template (cfn-lint accepts any runtime name): a runtime Lambda knows (cfn-lint's
 #      runtime life-cycle list), and exactly provided.al2023 on arm64, handler bootstrap.
 #   3. cargo lambda build --release --arm64 --output-format zip for every crate in
-#      functions/ (respond and admin), and each zip's size (must stay under
+#      functions/ (respond, admin, export), and each zip's size (must stay under
 #      SVAR_MAX_ZIP_BYTES, 5 MB).
 #
 # Tools are installed with pip, at pinned versions, into a virtualenv of their own

@@ -16,7 +16,7 @@
 //! | `SVAR_EXPORT_BUCKET` | S3 bucket of the export files (`exports/<organisation>/<job>/...`) | unset: the folder `exports` in `SVAR_DATA_DIR` (not in Lambda) |
 //! | `SVAR_S3_ENDPOINT` | S3 endpoint override, path-style addressing (tests: an S3-compatible server on 127.0.0.1) | AWS default |
 //! | `SVAR_EXPORT_RETENTION_DAYS` | days an export's files are kept (the S3 lifecycle rule must say the same) | `30` |
-//! | `SVAR_EXPORT_FUNCTION` | name of the export Lambda function that the admin function invokes asynchronously | unset: jobs run as background tasks (local) |
+//! | `SVAR_EXPORT_FUNCTION` | name of the export Lambda function that the admin function invokes asynchronously | unset: the local server runs jobs as background tasks; the admin binary refuses to start (it never runs exports itself) |
 //! | `SVAR_UI_DIR` | folder of extra UI-strings files (`<code>.toml`, one per added language; `shared/ui/README.md`) | unset: Swedish and English only |
 
 use std::env;

@@ -1,9 +1,10 @@
 //! The export engine against the embedded store: the files, every anonymisation rule,
 //! the k threshold, a sink that fails half-way, the network's aggregates and
-//! `responses.parquet`.
+//! `responses.parquet`; and the export function's handler (`lambda`).
 
 mod aggregates;
 mod files;
+mod lambda;
 mod parquet_file;
 mod rules;
 

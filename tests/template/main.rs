@@ -12,6 +12,11 @@
 //! - respond's and admin's DynamoDB statements are narrowed by `dynamodb:LeadingKeys` to
 //!   the item kinds each needs (respond never an access key, a batch or the audit trail);
 //! - admin reads its two SSM parameters (hash key, session secret) and no other;
+//! - the export bucket is private, encrypted, TLS-only and expires `exports/` after the
+//!   `RetentionDays` parameter, which both export users get as their retention; only the
+//!   export function writes there, admin only reads (download links) and invokes the
+//!   export function, nothing else; the export role runs jobs and reads responses, no
+//!   more;
 //! - the alarms (API 5xx rate, throttling per table, errors per function) mail the
 //!   address given as a parameter;
 //! - the functions' time-out outlasts the store's slowest retried transaction;
@@ -30,6 +35,8 @@ fn declared_routes(function_dir: &str) -> Option<Vec<(&'static str, &'static str
     match function_dir {
         "respond" => Some(svar_respond::ROUTES.to_vec()),
         "admin" => Some(svar_admin::route_table()),
+        // Invoked by admin alone, never over HTTP.
+        "export" => Some(Vec::new()),
         _ => None,
     }
 }
@@ -368,9 +375,18 @@ fn every_function_has_its_own_least_privilege_role() {
                         && get(statement, "NotResource").is_none(),
                     "{id}: no Not*"
                 );
+                // S3 objects are scoped by key prefix only: the export files' prefix is
+                // the one wildcard allowed, and only as the whole tail of that ARN.
+                let export_objects = format!(
+                    "${{ExportBucket.Arn}}/{}*",
+                    svar_shared::domain::ExportFolder::ROOT
+                );
                 for resource in get(statement, "Resource").map(strings).unwrap_or_default() {
                     if let Some(text) = resource.as_str() {
-                        assert!(!text.contains('*'), "{id}: wildcard resource {text:?}");
+                        assert!(
+                            !text.contains('*') || text == export_objects,
+                            "{id}: wildcard resource {text:?}"
+                        );
                     }
                 }
             }
@@ -505,7 +521,7 @@ fn respond_and_admin_get_both_tables_by_ref_and_no_function_the_old_single_table
         "SVAR_TABLE is replaced by two variables"
     );
     let functions = resources(&template, "AWS::Serverless::Function");
-    for function in ["RespondFunction", "AdminFunction"] {
+    for function in ["RespondFunction", "AdminFunction", "ExportFunction"] {
         let resource = functions
             .get(function)
             .unwrap_or_else(|| panic!("{function}"));
@@ -996,6 +1012,8 @@ fn each_function_reads_only_its_own_ssm_parameters() {
             "AdminRole",
             vec!["HashKeyParameterName", "SessionSecretParameterName"],
         ),
+        // The store opens with the hash key; the export never uses it.
+        ("ExportRole", vec!["HashKeyParameterName"]),
     ] {
         let role = roles[role_id];
         let policies = get(role, "Properties")
@@ -1239,5 +1257,317 @@ fn no_secret_is_written_into_the_template() {
                 "{id}: {name} looks like a secret in the environment"
             );
         }
+    }
+}
+
+/// A function's environment variable.
+fn variable<'a>(template: &'a Value, function: &str, name: &str) -> Option<&'a Value> {
+    let functions = resources(template, "AWS::Serverless::Function");
+    let function = functions
+        .get(function)
+        .unwrap_or_else(|| panic!("no function {function}"));
+    get(function, "Properties")
+        .and_then(|p| get(p, "Environment"))
+        .and_then(|e| get(e, "Variables"))
+        .and_then(|v| get(v, name))
+}
+
+#[test]
+fn the_export_bucket_is_private_encrypted_tls_only_and_expires_exports_after_the_retention() {
+    let template = template();
+    let buckets = resources(&template, "AWS::S3::Bucket");
+    assert_eq!(
+        buckets.keys().collect::<Vec<_>>(),
+        vec!["ExportBucket"],
+        "one bucket"
+    );
+    let bucket = get(buckets["ExportBucket"], "Properties").expect("Properties");
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            get(bucket, "PublicAccessBlockConfiguration")
+                .and_then(|c| get(c, flag))
+                .and_then(Value::as_bool),
+            Some(true),
+            "ExportBucket: {flag}"
+        );
+    }
+    let encryption = get(bucket, "BucketEncryption")
+        .and_then(|e| get(e, "ServerSideEncryptionConfiguration"))
+        .and_then(Value::as_sequence)
+        .and_then(|rules| rules.first())
+        .and_then(|rule| str_at(rule, &["ServerSideEncryptionByDefault", "SSEAlgorithm"]));
+    assert!(
+        matches!(encryption, Some("AES256" | "aws:kms")),
+        "ExportBucket: encrypted at rest ({encryption:?})"
+    );
+    let ownership: Vec<&str> = get(bucket, "OwnershipControls")
+        .and_then(|o| get(o, "Rules"))
+        .and_then(Value::as_sequence)
+        .expect("OwnershipControls")
+        .iter()
+        .filter_map(|rule| str_at(rule, &["ObjectOwnership"]))
+        .collect();
+    assert_eq!(ownership, vec!["BucketOwnerEnforced"], "no ACLs at all");
+
+    let rules = get(bucket, "LifecycleConfiguration")
+        .and_then(|l| get(l, "Rules"))
+        .and_then(Value::as_sequence)
+        .expect("lifecycle rules");
+    let enabled = |rule: &&Value| str_at(rule, &["Status"]) == Some("Enabled");
+    let expiring: Vec<&Value> = rules
+        .iter()
+        .filter(enabled)
+        .filter(|rule| get(rule, "ExpirationInDays").is_some())
+        .collect();
+    assert_eq!(expiring.len(), 1, "one rule expires exports");
+    let expire = expiring[0];
+    assert_eq!(
+        get(expire, "ExpirationInDays").and_then(ref_of),
+        Some("RetentionDays"),
+        "exports expire after the RetentionDays parameter"
+    );
+    let prefix = str_at(expire, &["Prefix"]).or_else(|| str_at(expire, &["Filter", "Prefix"]));
+    assert_eq!(
+        prefix,
+        Some(svar_shared::domain::ExportFolder::ROOT),
+        "the rule covers the export files"
+    );
+    assert!(
+        rules.iter().filter(enabled).any(|rule| {
+            get(rule, "AbortIncompleteMultipartUpload")
+                .and_then(|a| get(a, "DaysAfterInitiation"))
+                .and_then(Value::as_u64)
+                == Some(1)
+        }),
+        "parts of an upload that never finished go after a day"
+    );
+    // The configuration accepts 1 to 3650 days (shared/src/config.rs): so does the
+    // parameter, so a deployable value is always a valid one.
+    let parameter = get(&template, "Parameters")
+        .and_then(|p| get(p, "RetentionDays"))
+        .expect("a RetentionDays parameter");
+    assert_eq!(get(parameter, "MinValue").and_then(Value::as_u64), Some(1));
+    assert_eq!(
+        get(parameter, "MaxValue").and_then(Value::as_u64),
+        Some(3650)
+    );
+
+    let policies = resources(&template, "AWS::S3::BucketPolicy");
+    let policy = policies
+        .values()
+        .find(|p| {
+            get(p, "Properties")
+                .and_then(|p| get(p, "Bucket"))
+                .and_then(ref_of)
+                == Some("ExportBucket")
+        })
+        .expect("a bucket policy of ExportBucket");
+    let document = get(policy, "Properties")
+        .and_then(|p| get(p, "PolicyDocument"))
+        .expect("PolicyDocument");
+    let statements = statements(document);
+    assert!(
+        statements
+            .iter()
+            .all(|s| str_at(s, &["Effect"]) == Some("Deny")),
+        "the bucket policy only takes away; roles grant"
+    );
+    let tls_only = statements.iter().any(|s| {
+        let insecure = get(s, "Condition")
+            .and_then(|c| get(c, "Bool"))
+            .and_then(|b| get(b, "aws:SecureTransport"))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .or_else(|| v.as_bool().map(|b| b.to_string()))
+            });
+        let resources: Vec<String> = get(s, "Resource")
+            .map(strings)
+            .unwrap_or_default()
+            .into_iter()
+            .map(resource_text)
+            .collect();
+        insecure.as_deref() == Some("false")
+            && str_at(s, &["Principal"]) == Some("*")
+            && str_at(s, &["Action"]) == Some("s3:*")
+            && resources.contains(&"ExportBucket.Arn".to_owned())
+            && resources.contains(&"${ExportBucket.Arn}/*".to_owned())
+    });
+    assert!(
+        tls_only,
+        "every request without TLS is denied, on the bucket and its objects"
+    );
+}
+
+#[test]
+fn both_export_users_get_the_bucket_and_the_retention_the_lifecycle_uses() {
+    let template = template();
+    for function in ["AdminFunction", "ExportFunction"] {
+        assert_eq!(
+            variable(&template, function, "SVAR_EXPORT_BUCKET").and_then(ref_of),
+            Some("ExportBucket"),
+            "{function}: SVAR_EXPORT_BUCKET"
+        );
+        assert_eq!(
+            variable(&template, function, "SVAR_EXPORT_RETENTION_DAYS").and_then(ref_of),
+            Some("RetentionDays"),
+            "{function}: SVAR_EXPORT_RETENTION_DAYS"
+        );
+    }
+    assert_eq!(
+        variable(&template, "AdminFunction", "SVAR_EXPORT_FUNCTION").and_then(ref_of),
+        Some("ExportFunction"),
+        "admin invokes the stack's export function"
+    );
+    assert!(
+        variable(&template, "RespondFunction", "SVAR_EXPORT_BUCKET").is_none(),
+        "respond has nothing to do with exports"
+    );
+}
+
+#[test]
+fn the_export_function_has_no_http_events_and_lambdas_longest_timeout() {
+    let template = template();
+    let functions = resources(&template, "AWS::Serverless::Function");
+    let export = functions["ExportFunction"];
+    assert!(
+        events("ExportFunction", export).is_empty(),
+        "only admin starts an export"
+    );
+    assert_eq!(
+        function_property(&template, export, "Timeout").and_then(Value::as_u64),
+        Some(900),
+        "an export of a million rows must not be cut off"
+    );
+    let memory = function_property(&template, export, "MemorySize")
+        .and_then(Value::as_u64)
+        .unwrap_or(128);
+    assert!(memory >= 512, "ExportFunction: MemorySize {memory}");
+}
+
+#[test]
+fn export_may_run_jobs_and_read_responses_but_nothing_else_in_the_tables() {
+    use svar_shared::store::dynamo::keys::*;
+
+    let granted = dynamodb_actions("ExportRole");
+    let on = |table: &str, action: &str, prefixes: &[&str]| {
+        (
+            (table.to_owned(), format!("dynamodb:{action}")),
+            patterns(prefixes),
+        )
+    };
+    // ExportRunner::run: read, claim, progress, finish (Update + Delete of the lock);
+    // the engine: rounds, questionnaires, the count, the responses.
+    let expected = BTreeMap::from([
+        on(INVITATIONS_TABLE, "GetItem", &[EXPORT_JOBS_PREFIX]),
+        on(INVITATIONS_TABLE, "UpdateItem", &[EXPORT_JOBS_PREFIX]),
+        on(INVITATIONS_TABLE, "DeleteItem", &[EXPORT_JOBS_PREFIX]),
+        on(
+            RESPONSES_TABLE,
+            "GetItem",
+            &[ROUND_PREFIX, QUESTIONNAIRE_PREFIX],
+        ),
+        on(RESPONSES_TABLE, "BatchGetItem", &[COUNTER_PREFIX]),
+        on(RESPONSES_TABLE, "Query", &[RESPONSES_PREFIX]),
+    ]);
+    assert_eq!(granted, expected);
+    // The same through the read/write split every role keeps.
+    let grants = dynamodb_grants("ExportRole");
+    assert_no_write_pattern_matches("ExportRole", &grants, &[RESPONSES_PREFIX, AUDIT_PREFIX]);
+}
+
+/// A resource as text: `X.Arn` for `!GetAtt X.Arn`, the text of a `!Sub`, `!Ref X` as X.
+fn resource_text(value: &Value) -> String {
+    match value {
+        Value::Tagged(tagged)
+            if tagged.tag == "GetAtt" || tagged.tag == "Sub" || tagged.tag == "Ref" =>
+        {
+            tagged.value.as_str().unwrap_or_default().to_owned()
+        }
+        other => other.as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+/// `(action, resource)` of every Allow of a role whose action starts with `service:`,
+/// with the statement's `s3:prefix` condition if it has one.
+fn grants_of(role_id: &str, service: &str) -> BTreeSet<(String, String, Option<String>)> {
+    let template = template();
+    let role = &resources(&template, "AWS::IAM::Role")[role_id];
+    let policies = get(role, "Properties")
+        .and_then(|p| get(p, "Policies"))
+        .and_then(Value::as_sequence)
+        .expect("inline Policies");
+    let mut grants = BTreeSet::new();
+    for policy in policies {
+        let document = get(policy, "PolicyDocument").expect("policy has a document");
+        for statement in statements(document) {
+            if str_at(statement, &["Effect"]) != Some("Allow") {
+                continue;
+            }
+            let prefix = get(statement, "Condition")
+                .and_then(|c| get(c, "StringLike"))
+                .and_then(|c| get(c, "s3:prefix"))
+                .map(|p| {
+                    strings(p)
+                        .into_iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                });
+            for action in get(statement, "Action").map(strings).unwrap_or_default() {
+                let action = action.as_str().unwrap_or_default();
+                if !action.starts_with(service) {
+                    continue;
+                }
+                for resource in get(statement, "Resource").map(strings).unwrap_or_default() {
+                    grants.insert((action.to_owned(), resource_text(resource), prefix.clone()));
+                }
+            }
+        }
+    }
+    grants
+}
+
+#[test]
+fn only_export_writes_export_files_and_only_admin_reads_them_and_starts_exports() {
+    let objects = "${ExportBucket.Arn}/exports/*".to_owned();
+    let grant = |action: &str, resource: &str, prefix: Option<&str>| {
+        (
+            action.to_owned(),
+            resource.to_owned(),
+            prefix.map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        grants_of("ExportRole", "s3:"),
+        BTreeSet::from([
+            grant("s3:PutObject", &objects, None),
+            grant("s3:AbortMultipartUpload", &objects, None),
+            grant("s3:ListMultipartUploadParts", &objects, None),
+            grant("s3:DeleteObject", &objects, None),
+            grant("s3:ListBucket", "ExportBucket.Arn", Some("exports/*")),
+        ]),
+        "ExportRole: S3"
+    );
+    assert_eq!(
+        grants_of("AdminRole", "s3:"),
+        BTreeSet::from([grant("s3:GetObject", &objects, None)]),
+        "AdminRole: S3, for presigned download URLs only"
+    );
+    assert_eq!(
+        grants_of("AdminRole", "lambda:"),
+        BTreeSet::from([grant("lambda:InvokeFunction", "ExportFunction.Arn", None)]),
+        "AdminRole: Lambda"
+    );
+    for role in ["RespondRole", "ExportRole"] {
+        assert!(
+            grants_of(role, "lambda:").is_empty(),
+            "{role} invokes no function"
+        );
     }
 }

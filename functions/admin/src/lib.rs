@@ -15,6 +15,7 @@ use svar_shared::web::with_common_layers;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod launcher;
 pub mod pages;
 pub mod texts;
 

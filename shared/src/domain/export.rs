@@ -160,8 +160,12 @@ pub struct ExportFolder {
 }
 
 impl ExportFolder {
+    /// The prefix of every export's files: the export bucket's lifecycle rule expires
+    /// what is under it (template.yaml, checked by tests/template).
+    pub const ROOT: &'static str = "exports/";
+
     /// The key prefix, ending in `/`.
     pub fn prefix(&self) -> String {
-        format!("exports/{}/{}/", self.organisation, self.job)
+        format!("{}{}/{}/", Self::ROOT, self.organisation, self.job)
     }
 }

@@ -3,6 +3,7 @@
 //! the environment or SSM) and building the AWS SDK clients.
 
 mod retry;
+mod sdk;
 mod tls;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
 use self::retry::retry_with_backoff;
+pub use self::sdk::aws_sdk_config;
 use crate::config::{
     Config, ConfigError, ExportFilesConfig, SessionSecret, StoreConfig, in_lambda, parse_hash_key,
     parse_session_secret,
