@@ -1,11 +1,13 @@
 //! The export engine against the embedded store: the files, every anonymisation rule,
 //! the k threshold, a sink that fails half-way, the network's aggregates and
-//! `responses.parquet`.
+//! `responses.parquet`; and the export files in S3 (s3.rs, ignored unless the S3 test
+//! server runs: tests/services.sh).
 
 mod aggregates;
 mod files;
 mod parquet_file;
 mod rules;
+mod s3;
 
 use std::collections::BTreeMap;
 use std::path::Path;

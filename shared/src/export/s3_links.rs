@@ -90,7 +90,7 @@ impl DownloadLinks for S3DownloadLinks {
             .map(|segment| utf8_percent_encode(segment, UNRESERVED).to_string())
             .collect::<Vec<_>>()
             .join("/");
-        let disposition = format!("attachment; filename=\"{file}\"");
+        let disposition = attachment(file);
         let url = format!(
             "{}{key}?response-content-disposition={}",
             self.bucket_url,
@@ -135,6 +135,12 @@ impl DownloadLinks for S3DownloadLinks {
         instructions.apply_to_request_http1x(&mut signed);
         Ok(signed.uri().to_string())
     }
+}
+
+/// `Content-Disposition` of an export file: saved as a download under its own name. The
+/// name is a plain file name (checked by the callers), so it needs no quoting.
+pub(super) fn attachment(file: &str) -> String {
+    format!("attachment; filename=\"{file}\"")
 }
 
 #[cfg(test)]
