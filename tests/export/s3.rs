@@ -7,7 +7,9 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -23,6 +25,7 @@ use svar_shared::export::{
     S3ExportFiles,
 };
 use svar_shared::service::exports::{ExportJobRef, ExportPolicy, ExportRunner, RunOutcome};
+use svar_shared::startup::{s3_client, s3_download_links};
 use svar_shared::store::Store;
 use svar_shared::store::embedded::EmbeddedStore;
 use svar_tests::slug;
@@ -90,7 +93,6 @@ struct Bucket {
     name: String,
     endpoint: String,
     access_key: String,
-    secret_key: String,
     region: String,
     requests: Requests,
 }
@@ -108,25 +110,17 @@ impl Bucket {
     async fn new() -> Self {
         let endpoint = variable("SVAR_TEST_S3_ENDPOINT");
         let access_key = variable("SVAR_TEST_S3_ACCESS_KEY");
-        let secret_key = variable("SVAR_TEST_S3_SECRET_KEY");
         let region = variable("SVAR_TEST_S3_REGION");
         let requests = Requests::default();
-        // As startup builds it for SVAR_S3_ENDPOINT: path-style at the endpoint.
-        let config = aws_sdk_s3::config::Builder::new()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.clone()))
-            .credentials_provider(Credentials::new(
-                &access_key,
-                &secret_key,
-                None,
-                None,
-                "svar-tests",
-            ))
-            .endpoint_url(&endpoint)
-            .force_path_style(true)
-            .interceptor(requests.clone())
-            .build();
-        let client = Client::from_conf(config);
+        // The client startup builds for SVAR_S3_ENDPOINT, recording its requests.
+        let built = s3_client(&sdk(&access_key, &secret_key(), &region), Some(&endpoint));
+        let client = Client::from_conf(
+            built
+                .config()
+                .to_builder()
+                .interceptor(requests.clone())
+                .build(),
+        );
         let name = format!("svar-test-{}", uuid::Uuid::new_v4().simple());
         let created = tokio::time::timeout(
             std::time::Duration::from_secs(30),
@@ -146,7 +140,6 @@ impl Bucket {
             name,
             endpoint,
             access_key,
-            secret_key,
             region,
             requests,
         }
@@ -156,14 +149,10 @@ impl Bucket {
         S3ExportFiles::new(self.client.clone(), &self.name)
     }
 
+    /// Links as startup makes them, signed with `secret_key`.
     fn links(&self, secret_key: &str) -> S3DownloadLinks {
-        let credentials = Credentials::new(&self.access_key, secret_key, None, None, "svar-tests");
-        S3DownloadLinks::new(
-            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
-            &self.region,
-            &self.name,
-            Some(&self.endpoint),
-        )
+        let sdk = sdk(&self.access_key, secret_key, &self.region);
+        s3_download_links(&sdk, &self.name, Some(&self.endpoint)).expect("credentials and region")
     }
 
     async fn keys(&self, prefix: &str) -> Vec<String> {
@@ -226,6 +215,25 @@ impl Bucket {
     fn sent_parts(&self) -> Vec<SentPart> {
         self.requests.parts.lock().expect("not poisoned").clone()
     }
+}
+
+fn secret_key() -> String {
+    variable("SVAR_TEST_S3_SECRET_KEY")
+}
+
+/// An SDK configuration as startup loads one, with the test server's static credentials.
+fn sdk(access_key: &str, secret_key: &str, region: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            access_key,
+            secret_key,
+            None,
+            None,
+            "svar-tests",
+        )))
+        .build()
 }
 
 fn folder(organisation: &str) -> ExportFolder {
@@ -578,7 +586,7 @@ async fn a_presigned_url_downloads_its_file_until_it_expires_and_not_when_change
         .await
         .unwrap();
     sink.finish("responses.csv").await.unwrap();
-    let links = bucket.links(&bucket.secret_key);
+    let links = bucket.links(&secret_key());
 
     let url = links
         .download_url(&folder, "responses.csv", time::Duration::minutes(15))

@@ -118,16 +118,23 @@ pub async fn open_export_files(
     }
 }
 
-/// S3 export files on the shared SDK configuration (region, credentials, HTTPS client),
-/// with time-outs of their own (see [`S3_ATTEMPT_TIMEOUT`]); path-style addressing on an
-/// S3-compatible server named by `SVAR_S3_ENDPOINT`.
+/// S3 export files on the shared SDK configuration (see [`s3_client`]).
 #[cfg(feature = "s3")]
 async fn s3_export_files(
     bucket: &str,
     endpoint: Option<&str>,
 ) -> Result<Arc<dyn ExportFiles>, StartupError> {
-    let sdk = sdk_config().await;
-    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).timeout_config(
+    let client = s3_client(&sdk_config().await, endpoint);
+    Ok(Arc::new(crate::export::S3ExportFiles::new(client, bucket)))
+}
+
+/// The export files' S3 client: the SDK configuration's region, credentials and HTTPS
+/// client, with time-outs of its own (see [`S3_ATTEMPT_TIMEOUT`]); path-style addressing
+/// on an S3-compatible server named by `SVAR_S3_ENDPOINT`. Public for the tests and the
+/// benchmark, which build it the same way.
+#[cfg(feature = "s3")]
+pub fn s3_client(sdk: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_s3::Client {
+    let mut s3 = aws_sdk_s3::config::Builder::from(sdk).timeout_config(
         TimeoutConfig::builder()
             .connect_timeout(SDK_ATTEMPT_TIMEOUT)
             .operation_attempt_timeout(S3_ATTEMPT_TIMEOUT)
@@ -137,8 +144,7 @@ async fn s3_export_files(
     if let Some(endpoint) = endpoint {
         s3 = s3.endpoint_url(endpoint).force_path_style(true);
     }
-    let client = aws_sdk_s3::Client::from_conf(s3.build());
-    Ok(Arc::new(crate::export::S3ExportFiles::new(client, bucket)))
+    aws_sdk_s3::Client::from_conf(s3.build())
 }
 
 /// Without the `s3` feature (the admin function, which only signs download links) this
@@ -181,20 +187,31 @@ pub async fn open_download_links(
         ExportFilesConfig::Folder(root) => {
             Ok(Arc::new(LocalExportFiles::new(root, secret.as_bytes())))
         }
-        ExportFilesConfig::S3 { bucket, endpoint } => {
-            let sdk = sdk_config().await;
-            let credentials = sdk
-                .credentials_provider()
-                .ok_or(ConfigError::Missing("AWS credentials (AWS_ACCESS_KEY_ID)"))?;
-            let region = sdk.region().ok_or(ConfigError::Missing("AWS_REGION"))?;
-            Ok(Arc::new(S3DownloadLinks::new(
-                credentials,
-                region.as_ref(),
-                bucket,
-                endpoint.as_deref(),
-            )))
-        }
+        ExportFilesConfig::S3 { bucket, endpoint } => Ok(Arc::new(s3_download_links(
+            &sdk_config().await,
+            bucket,
+            endpoint.as_deref(),
+        )?)),
     }
+}
+
+/// Presigned links signed with the SDK configuration's credentials (asked for at every
+/// signature, so a Lambda role's are renewed) and region.
+pub fn s3_download_links(
+    sdk: &SdkConfig,
+    bucket: &str,
+    endpoint: Option<&str>,
+) -> Result<S3DownloadLinks, ConfigError> {
+    let credentials = sdk
+        .credentials_provider()
+        .ok_or(ConfigError::Missing("AWS credentials (AWS_ACCESS_KEY_ID)"))?;
+    let region = sdk.region().ok_or(ConfigError::Missing("AWS_REGION"))?;
+    Ok(S3DownloadLinks::new(
+        credentials,
+        region.as_ref(),
+        bucket,
+        endpoint,
+    ))
 }
 
 /// The one AWS SDK configuration of this process (region, credentials, time-outs, HTTPS
