@@ -1,12 +1,14 @@
 //! The export engine against the embedded store: the files, every anonymisation rule,
 //! the k threshold, a sink that fails half-way, the network's aggregates and
-//! `responses.parquet`; and the export function's handler (`lambda`).
+//! `responses.parquet`; the export function's handler (`lambda`); and the export files in
+//! S3 (`s3`, ignored unless the S3 test server runs: tests/services.sh).
 
 mod aggregates;
 mod files;
 mod lambda;
 mod parquet_file;
 mod rules;
+mod s3;
 
 use std::collections::BTreeMap;
 use std::path::Path;

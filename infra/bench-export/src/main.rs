@@ -15,6 +15,10 @@
 //!   response (read, scan, cells, one CSV encoding), to tell where its time goes.
 //! - `bare DB OUT`: the yardstick: the same rows' cells, held in memory (codes interned),
 //!   written with the `csv` crate alone.
+//! - `dynamo-load PREFIX N` and `dynamo-s3-export PREFIX`: DynamoDB Local to the S3 test
+//!   server (dynamo_s3.rs; infra/bench-export-s3.sh).
+
+mod dynamo_s3;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -48,8 +52,15 @@ fn main() -> Result<(), Failure> {
         [step, db, out] if step == "bare" => runtime.block_on(bare(Path::new(db), Path::new(out))),
         [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
         [step, db] if step == "pieces" => runtime.block_on(pieces(Path::new(db))),
+        [step, prefix, n] if step == "dynamo-load" => {
+            runtime.block_on(dynamo_s3::load(prefix, n.parse()?))
+        }
+        [step, prefix] if step == "dynamo-s3-export" => {
+            runtime.block_on(dynamo_s3::run_export(prefix))
+        }
         _ => Err(
-            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | read DB | pieces DB"
+            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | read DB | pieces DB \
+             | dynamo-load PREFIX N | dynamo-s3-export PREFIX"
                 .into(),
         ),
     }

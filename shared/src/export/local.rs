@@ -88,7 +88,7 @@ impl LocalExportFiles {
 }
 
 /// A file name of one export: letters, digits, `_`, `-` and `.`, not starting with `.`.
-fn plain_file_name(file: &str) -> bool {
+pub(super) fn plain_file_name(file: &str) -> bool {
     !file.is_empty()
         && !file.starts_with('.')
         && file

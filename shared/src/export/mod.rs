@@ -12,7 +12,9 @@
 //!
 //! Two passes over the store: the first counts rows and background combinations, the
 //! second writes. With the `parquet` feature, `responses.parquet` holds the same cells in
-//! typed columns (parquet.rs). Files go to an [`ExportSink`] (a local folder here; S3 later).
+//! typed columns (parquet.rs). Files go to an [`ExportSink`]: a local folder, or S3 multipart
+//! uploads (s3_files.rs, with the `s3` feature); downloads are signed local URLs or presigned
+//! S3 URLs (s3_links.rs, without the S3 client).
 
 mod aggregates;
 mod codebook;
@@ -25,6 +27,9 @@ mod manifest;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod permute;
+#[cfg(feature = "s3")]
+mod s3_files;
+mod s3_links;
 mod scrub;
 mod sink;
 mod stored;
@@ -44,6 +49,9 @@ pub use kanon::{DEFAULT_K, MIN_K, background_questions};
 pub use local::{InvalidDownload, LOCAL_DOWNLOAD_PATH, LocalExportFiles};
 pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
 pub use permute::Permutation;
+#[cfg(feature = "s3")]
+pub use s3_files::{MAX_PARTS, MIN_PART_BYTES, PARTS_PER_SIZE, S3ExportFiles, part_size};
+pub use s3_links::S3DownloadLinks;
 pub use scrub::{REMOVED, neutralise, scrub};
 pub use sink::{ExportSink, FolderSink};
 pub use stored::{Reader, StoredAnswer, StoredRow, Text};

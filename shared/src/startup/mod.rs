@@ -3,7 +3,6 @@
 //! the environment or SSM) and building the AWS SDK clients.
 
 mod retry;
-mod sdk;
 mod tls;
 
 use std::path::PathBuf;
@@ -15,13 +14,12 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
 use self::retry::retry_with_backoff;
-pub use self::sdk::aws_sdk_config;
 use crate::config::{
     Config, ConfigError, ExportFilesConfig, SessionSecret, StoreConfig, in_lambda, parse_hash_key,
     parse_session_secret,
 };
 use crate::domain::HashKey;
-use crate::export::{DownloadLinks, ExportFiles, LocalExportFiles};
+use crate::export::{DownloadLinks, ExportFiles, LocalExportFiles, S3DownloadLinks};
 use crate::store::dynamo::DynamoStore;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::{Store, StoreError};
@@ -114,12 +112,70 @@ pub async fn open_export_files(
         ExportFilesConfig::Folder(root) => {
             Ok(Arc::new(LocalExportFiles::new(root, secret.as_bytes())))
         }
-        ExportFilesConfig::S3 { .. } => Err(s3_not_built()),
+        ExportFilesConfig::S3 { bucket, endpoint } => {
+            s3_export_files(bucket, endpoint.as_deref()).await
+        }
     }
 }
 
+/// S3 export files on the shared SDK configuration (see [`s3_client`]).
+#[cfg(feature = "s3")]
+async fn s3_export_files(
+    bucket: &str,
+    endpoint: Option<&str>,
+) -> Result<Arc<dyn ExportFiles>, StartupError> {
+    let client = s3_client(&aws_sdk_config().await, endpoint);
+    Ok(Arc::new(crate::export::S3ExportFiles::new(client, bucket)))
+}
+
+/// The export files' S3 client: the SDK configuration's region, credentials and HTTPS
+/// client, with time-outs of its own (see [`S3_ATTEMPT_TIMEOUT`]); path-style addressing
+/// on an S3-compatible server named by `SVAR_S3_ENDPOINT`. Public for the tests and the
+/// benchmark, which build it the same way.
+#[cfg(feature = "s3")]
+pub fn s3_client(sdk: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_s3::Client {
+    let mut s3 = aws_sdk_s3::config::Builder::from(sdk).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(SDK_ATTEMPT_TIMEOUT)
+            .operation_attempt_timeout(S3_ATTEMPT_TIMEOUT)
+            .operation_timeout(S3_OPERATION_TIMEOUT)
+            .build(),
+    );
+    if let Some(endpoint) = endpoint {
+        s3 = s3.endpoint_url(endpoint).force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(s3.build())
+}
+
+/// Without the `s3` feature (the admin function, which only signs download links) this
+/// program cannot write to S3: the export function does.
+#[cfg(not(feature = "s3"))]
+async fn s3_export_files(
+    _bucket: &str,
+    _endpoint: Option<&str>,
+) -> Result<Arc<dyn ExportFiles>, StartupError> {
+    Err(ConfigError::Invalid {
+        name: "SVAR_EXPORT_BUCKET",
+        problem: "this program is built without the `s3` feature and does not write \
+                  export files to S3; the export function does"
+            .into(),
+    }
+    .into())
+}
+
+/// How long one attempt of an S3 request of the export may take. A part is 5 MiB (up to
+/// 2.5 GiB for files beyond 5 GiB, see `export::part_size`); from Lambda to S3 in the
+/// same region 5 MiB take well under a second, so 30 s leaves room for a slow moment
+/// without letting a hung connection stall the job (it is retried instead).
+#[cfg(feature = "s3")]
+pub const S3_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest one S3 operation may take, the SDK's retries included.
+#[cfg(feature = "s3")]
+pub const S3_OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How the workspace signs download links to export files: URLs this process serves
-/// (signed with a key derived from `secret`), or presigned S3 URLs.
+/// (signed with a key derived from `secret`), or presigned S3 URLs, signed with the
+/// shared SDK configuration's credentials and region.
 pub async fn open_download_links(
     config: &Config,
     secret: &SessionSecret,
@@ -131,17 +187,50 @@ pub async fn open_download_links(
         ExportFilesConfig::Folder(root) => {
             Ok(Arc::new(LocalExportFiles::new(root, secret.as_bytes())))
         }
-        ExportFilesConfig::S3 { .. } => Err(s3_not_built()),
+        ExportFilesConfig::S3 { bucket, endpoint } => Ok(Arc::new(s3_download_links(
+            &aws_sdk_config().await,
+            bucket,
+            endpoint.as_deref(),
+        )?)),
     }
 }
 
-// TEMPORARY (replaced by the S3 export files in this issue's next commits).
-fn s3_not_built() -> StartupError {
-    ConfigError::Invalid {
-        name: "SVAR_EXPORT_BUCKET",
-        problem: "S3 export files are not built yet".into(),
-    }
-    .into()
+/// Presigned links signed with the SDK configuration's credentials (asked for at every
+/// signature, so a Lambda role's are renewed) and region.
+pub fn s3_download_links(
+    sdk: &SdkConfig,
+    bucket: &str,
+    endpoint: Option<&str>,
+) -> Result<S3DownloadLinks, ConfigError> {
+    let credentials = sdk
+        .credentials_provider()
+        .ok_or(ConfigError::Missing("AWS credentials (AWS_ACCESS_KEY_ID)"))?;
+    let region = sdk.region().ok_or(ConfigError::Missing("AWS_REGION"))?;
+    Ok(S3DownloadLinks::new(
+        credentials,
+        region.as_ref(),
+        bucket,
+        endpoint,
+    ))
+}
+
+/// The one AWS SDK configuration of this process (region, credentials, time-outs, HTTPS
+/// client), loaded on first use and shared by every client: the stores', S3's and the
+/// admin function's Lambda client that starts exports.
+pub async fn aws_sdk_config() -> SdkConfig {
+    static SDK: tokio::sync::OnceCell<SdkConfig> = tokio::sync::OnceCell::const_new();
+    SDK.get_or_init(|| async {
+        let mut sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(sdk_timeouts());
+        if in_lambda() {
+            // Outside Lambda the system's roots stay: an office network that
+            // inspects TLS with a root of its own must keep working.
+            sdk = sdk.http_client(tls::sdk_http_client());
+        }
+        sdk.load().await
+    })
+    .await
+    .clone()
 }
 
 /// The store, the hash key, and the AWS SDK configuration when the store is DynamoDB.
@@ -165,14 +254,7 @@ async fn open(
         StoreConfig::DynamoDb { tables, endpoint } => {
             // One SDK configuration (region, credentials, timeouts) for every client;
             // the endpoint override is DynamoDB's alone.
-            let mut sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .timeout_config(sdk_timeouts());
-            if in_lambda() {
-                // Outside Lambda the system's roots stay: an office network that
-                // inspects TLS with a root of its own must keep working.
-                sdk = sdk.http_client(tls::sdk_http_client());
-            }
-            let sdk = sdk.load().await;
+            let sdk = aws_sdk_config().await;
             let key = match (&config.hash_key, &config.hash_key_parameter) {
                 (Some(key), _) => key.clone(),
                 (None, Some(name)) => hash_key_from_parameter(&sdk, name).await?,

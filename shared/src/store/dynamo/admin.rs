@@ -88,3 +88,56 @@ async fn create_table(client: &Client, table: &str) -> StoreResult<()> {
         .map_err(StoreError::unavailable)?;
     Ok(())
 }
+
+/// Writes `responses` of `round` straight into the responses table (BatchWriteItem, 25 a
+/// request) and adds their number to the round's counter: the items `submit_response`
+/// stores, without invitations and per-day counts, which an export never reads. For the
+/// export benchmark (infra/bench-export): 100,000 submits one by one on DynamoDB Local
+/// would take longer than the export measured. The round must exist.
+pub async fn load_responses(
+    client: &Client,
+    tables: &Tables,
+    round: &crate::domain::RoundId,
+    responses: &[crate::domain::Response],
+) -> StoreResult<()> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in responses.chunks(25) {
+        let mut requests = Vec::with_capacity(chunk.len());
+        for response in chunk {
+            let body = serde_json::to_string(response).map_err(StoreError::unavailable)?;
+            let item = super::items::item(
+                super::keys::response(round, &response.id.to_string()),
+                [("body", super::items::s(body))],
+            );
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::unavailable)?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        // DynamoDB may leave some unwritten when busy: send those again.
+        while !requests.is_empty() {
+            let output = client
+                .batch_write_item()
+                .request_items(&tables.responses, requests)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(&tables.responses))
+                .unwrap_or_default();
+        }
+    }
+    client
+        .update_item()
+        .table_name(&tables.responses)
+        .set_key(Some(super::keys::counter_shard(round, 0)))
+        .update_expression("ADD #count :added")
+        .expression_attribute_names("#count", "count")
+        .expression_attribute_values(":added", super::items::n(responses.len()))
+        .send()
+        .await
+        .map_err(StoreError::unavailable)?;
+    Ok(())
+}

@@ -23,7 +23,7 @@ mod transact;
 
 use aws_sdk_dynamodb::Client;
 
-pub use admin::{create_tables, local_client};
+pub use admin::{create_tables, load_responses, local_client};
 pub use items::TTL_ATTRIBUTE;
 pub use transact::{TRANSACTION_ATTEMPTS, TRANSACTION_RETRY_BUDGET};
 
