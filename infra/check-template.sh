@@ -10,8 +10,9 @@
 #   2. Our own check of each function's runtime and architecture in the transformed
 #      template (cfn-lint accepts any runtime name): a runtime Lambda knows (cfn-lint's
 #      runtime life-cycle list), and exactly provided.al2023 on arm64, handler bootstrap.
-#   3. cargo lambda build --release --arm64 --output-format zip for every crate in
-#      functions/ (respond, admin, export), and each zip's size (must stay under
+#   3. cargo lambda build --release --arm64 --output-format zip for each crate in
+#      functions/ (respond, admin, export), in as many builds as they ask svar-shared
+#      for different features, and each zip's size (must stay under
 #      SVAR_MAX_ZIP_BYTES, 5 MB).
 #
 # Tools are installed with pip, at pinned versions, into a virtualenv of their own
@@ -147,13 +148,32 @@ if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
   rustup target add aarch64-unknown-linux-gnu || fail "could not add the Rust target aarch64-unknown-linux-gnu"
 fi
 
-echo "== cargo lambda build --release --arm64 --output-format zip (${packages[*]})"
-build_started=$SECONDS
-package_args=()
-for package in "${packages[@]}"; do package_args+=(-p "$package"); done
-cargo lambda build --release --arm64 --output-format zip "${package_args[@]}" ||
-  fail "cargo lambda build --release --arm64"
-echo "built in $((SECONDS - build_started)) s"
+# `sam build` builds each function on its own (BuildMethod rust-cargolambda, one Binary
+# each). Built together, Cargo would unify svar-shared's features and give every function
+# what one needs (the export function's S3 client and Parquet writer), so functions are
+# built together only when they ask svar-shared for the same features: one build per
+# such group. Within a group other crates' features still unify, which can only add
+# code, so each size below is at most a little above what `sam build` makes.
+mapfile -t build_groups < <(cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, sys
+wanted = set(sys.argv[1:])
+groups = {}
+for package in json.load(sys.stdin)["packages"]:
+    if package["name"] in wanted:
+        shared = [d for d in package["dependencies"] if d["name"] == "svar-shared"]
+        features = (shared[0]["uses_default_features"], *sorted(shared[0]["features"])) if shared else ()
+        groups.setdefault(features, []).append(package["name"])
+for names in groups.values():
+    print(" ".join(f"-p {name}" for name in sorted(names)))
+' "${packages[@]}")
+for group in "${build_groups[@]}"; do
+  echo "== cargo lambda build --release --arm64 --output-format zip $group"
+  build_started=$SECONDS
+  # shellcheck disable=SC2086 # $group is the -p arguments, split on purpose
+  cargo lambda build --release --arm64 --output-format zip $group ||
+    fail "cargo lambda build --release --arm64 $group"
+  echo "built in $((SECONDS - build_started)) s"
+done
 
 # The binaries those packages build; each is a function with its own zip.
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"

@@ -21,7 +21,6 @@ use crate::config::{
 use crate::domain::HashKey;
 use crate::export::{DownloadLinks, ExportFiles, LocalExportFiles, S3DownloadLinks};
 use crate::store::dynamo::DynamoStore;
-use crate::store::embedded::EmbeddedStore;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -239,17 +238,8 @@ async fn open(
 ) -> Result<(Arc<dyn Store>, HashKey, Option<SdkConfig>), StartupError> {
     match &config.store {
         StoreConfig::Embedded { data_dir } => {
-            let io = |source| StartupError::DataDir {
-                path: data_dir.clone(),
-                source,
-            };
-            std::fs::create_dir_all(data_dir).map_err(io)?;
-            let key = match &config.hash_key {
-                Some(key) => key.clone(),
-                None => load_or_create_key(&data_dir.join("hash.key")).map_err(io)?,
-            };
-            let store = EmbeddedStore::open(&data_dir.join("svar.sqlite3"))?;
-            Ok((Arc::new(store), key, None))
+            let (store, key) = open_embedded(config, data_dir)?;
+            Ok((store, key, None))
         }
         StoreConfig::DynamoDb { tables, endpoint } => {
             // One SDK configuration (region, credentials, timeouts) for every client;
@@ -269,6 +259,41 @@ async fn open(
             Ok((Arc::new(store), key, Some(sdk)))
         }
     }
+}
+
+/// The embedded store in `data_dir`, and the hash key given or kept beside it.
+#[cfg(feature = "embedded")]
+fn open_embedded(
+    config: &Config,
+    data_dir: &std::path::Path,
+) -> Result<(Arc<dyn Store>, HashKey), StartupError> {
+    let io = |source| StartupError::DataDir {
+        path: data_dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let key = match &config.hash_key {
+        Some(key) => key.clone(),
+        None => load_or_create_key(&data_dir.join("hash.key")).map_err(io)?,
+    };
+    let store = crate::store::embedded::EmbeddedStore::open(&data_dir.join("svar.sqlite3"))?;
+    Ok((Arc::new(store), key))
+}
+
+/// Built without the embedded store (the Lambda functions): say so instead of failing
+/// later, and say what to do.
+#[cfg(not(feature = "embedded"))]
+fn open_embedded(
+    _config: &Config,
+    _data_dir: &std::path::Path,
+) -> Result<(Arc<dyn Store>, HashKey), StartupError> {
+    Err(ConfigError::Invalid {
+        name: "SVAR_STORE",
+        problem: "is `embedded`, but this program is built without the embedded store \
+                  (SQLite): set SVAR_STORE=dynamodb, or run everything locally with `cargo run`"
+            .into(),
+    }
+    .into())
 }
 
 /// The longest one attempt of an AWS request may take (connecting included). A DynamoDB
@@ -360,6 +385,7 @@ async fn read_parameter(
 /// across restarts. Only its owner may read it (mode 0600 on Unix): with the key, every
 /// short code could be tried offline against the hashes in the database. A key file
 /// made by an earlier version with wider permissions is narrowed when read.
+#[cfg(feature = "embedded")]
 fn load_or_create_key(path: &std::path::Path) -> std::io::Result<HashKey> {
     load_or_create_secret(path, 32).map(HashKey::new)
 }
@@ -434,12 +460,10 @@ mod tests {
         assert!(error.to_string().contains("short.key"), "{error}");
     }
 
-    #[tokio::test]
-    async fn the_embedded_workspace_keeps_its_session_secret_in_the_data_folder() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let config = Config {
+    fn embedded_config(dir: &std::path::Path) -> Config {
+        Config {
             store: StoreConfig::Embedded {
-                data_dir: dir.path().to_owned(),
+                data_dir: dir.to_owned(),
             },
             hash_key: None,
             hash_key_parameter: None,
@@ -448,15 +472,38 @@ mod tests {
             listen: "127.0.0.1:0".parse().expect("an address"),
             ui_dir: None,
             export: crate::config::ExportConfig {
-                files: crate::config::ExportFilesConfig::Folder(dir.path().to_owned()),
+                files: crate::config::ExportFilesConfig::Folder(dir.to_owned()),
                 retention_days: 30,
                 function: None,
             },
-        };
+        }
+    }
+
+    #[cfg(feature = "embedded")]
+    #[tokio::test]
+    async fn the_embedded_workspace_keeps_its_session_secret_in_the_data_folder() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let config = embedded_config(dir.path());
         let first = open_workspace(&config).await.expect("opens").session_secret;
         let again = open_workspace(&config).await.expect("opens").session_secret;
         assert_eq!(first, again);
         assert!(dir.path().join("session.key").exists());
         assert!(!format!("{first:?}").contains(&format!("{:?}", &first.as_bytes()[..4])));
+    }
+
+    /// The Lambda functions' build: the embedded store asked for is refused with what to
+    /// do, before anything is written. Run by tests/run-all with `--no-default-features`.
+    #[cfg(not(feature = "embedded"))]
+    #[tokio::test]
+    async fn without_the_embedded_store_asking_for_it_says_what_to_do() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let data_dir = dir.path().join("data");
+        let error = open_store(&embedded_config(&data_dir))
+            .await
+            .err()
+            .expect("refused");
+        let message = error.to_string();
+        assert!(message.contains("SVAR_STORE=dynamodb"), "{message}");
+        assert!(!data_dir.exists(), "nothing is made");
     }
 }

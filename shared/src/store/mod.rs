@@ -1,7 +1,7 @@
 //! Storage, behind small traits shaped by the service's use cases.
 //!
 //! Two implementations pass one contract test suite (`tests/contract`):
-//! [`embedded::EmbeddedStore`] (SQLite on disk, the local default) and
+//! `embedded::EmbeddedStore` (SQLite on disk, the local default; the `embedded` feature) and
 //! [`dynamo::DynamoStore`] (two DynamoDB tables, see `docs/dynamodb.md`).
 
 use async_trait::async_trait;
@@ -11,6 +11,7 @@ use crate::domain::questionnaire::{Questionnaire, QuestionnaireId};
 use crate::domain::*;
 
 pub mod dynamo;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 mod export;
 mod network;

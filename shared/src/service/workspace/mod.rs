@@ -23,7 +23,8 @@ mod audit;
 pub mod network;
 mod rounds;
 pub mod seed;
-#[cfg(test)]
+// These tests run on the embedded store.
+#[cfg(all(test, feature = "embedded"))]
 mod tests;
 
 pub use access::{CreatedKey, KEY_LABEL_MAX, OPERATOR_LABEL, SignIn};

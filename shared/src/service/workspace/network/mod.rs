@@ -52,5 +52,6 @@ fn municipality_only(caller: &Caller) -> WorkspaceResult<()> {
     }
 }
 
-#[cfg(test)]
+// These tests run on the embedded store.
+#[cfg(all(test, feature = "embedded"))]
 mod tests;
