@@ -60,6 +60,8 @@ pub(super) struct BackgroundColumns {
     slots: Vec<usize>,
 }
 
+/// The background questions asked for, or the questionnaire's own list, found in the
+/// layout: an unknown or unsuitable question refuses the export before anything is read.
 pub(super) fn background_columns(
     questionnaire: &Questionnaire,
     layout: &Layout,
