@@ -62,7 +62,8 @@ pub struct ExportFileInfo {
 pub enum ExportFailure {
     /// A round has fewer than k responses: exporting it could single someone out.
     TooFewResponses { round: String, count: u64, k: u32 },
-    /// Responses arrived while the export ran; asking again exports them all.
+    /// Responses arrived while the export ran; asking again exports them all. Exports no
+    /// longer fail so (they read the store once), but jobs stored before may say so.
     ChangedDuringExport,
     /// The job stopped without finishing (a crash or a time-out) and was not restarted.
     Interrupted,

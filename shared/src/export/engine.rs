@@ -1,6 +1,6 @@
-//! The export itself: checks, the counting pass, the writing pass and the manifest.
+//! The export itself: checks, one read of the store (rows counted and spilled to a
+//! temporary file), the writing of the spilled rows, and the manifest.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io;
 
@@ -8,16 +8,15 @@ use time::Date;
 
 use crate::domain::Round;
 use crate::domain::questionnaire::Questionnaire;
-use crate::store::{PageCursor, QuestionnaireStore, ResponseStore, StoreError};
+use crate::store::{QuestionnaireStore, ResponseStore, StoreError};
 
 use super::codebook::Codebook;
-use super::columns::{CellStats, Layout, excel_cell};
-use super::kanon::{self, Background, Combination, Counts, DEFAULT_K, MIN_K};
+use super::columns::Layout;
+use super::kanon::{self, DEFAULT_K, MIN_K};
 use super::manifest::{FORMAT, Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
-use super::permute::Permutation;
+use super::rows::{ReadRows, background_columns, read_rows, write_rows};
 use super::scrub::REMOVED;
 use super::sink::{ExportSink, HashedFile};
-use super::stored::StoredRow;
 
 pub const RESPONSES_FILE: &str = "responses.csv";
 /// UTF-8 with a byte-order mark, `;` between cells and the decimal comma: what Excel with
@@ -74,8 +73,6 @@ pub enum ExportError {
     UnknownQuestionnaire { id: String, version: u32 },
     #[error("the questionnaire cannot be exported: {0}")]
     Layout(String),
-    #[error("responses arrived or changed during the export; start it again")]
-    ChangedDuringExport,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("an export file could not be written")]
@@ -127,29 +124,6 @@ where
 
 fn month(day: Date) -> String {
     format!("{:04}-{:02}", day.year(), u8::from(day.month()))
-}
-
-/// Reads every response of a round as stored, page by page, handing each page to `each`.
-async fn for_each_page<S>(
-    store: &S,
-    round: &Round,
-    page_size: u32,
-    mut each: impl FnMut(&[String]) -> Result<(), ExportError>,
-) -> Result<(), ExportError>
-where
-    S: ResponseStore + ?Sized,
-{
-    let mut cursor: Option<PageCursor> = None;
-    loop {
-        let page = store
-            .response_bodies_page(&round.id, cursor.as_ref(), page_size)
-            .await?;
-        each(&page.bodies)?;
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(()),
-        }
-    }
 }
 
 async fn load_questionnaires<S>(
@@ -223,163 +197,28 @@ where
         }
     }
     let layout = Layout::new(&questionnaire, options.free_text).map_err(ExportError::Layout)?;
-    let background_ids: Vec<&str> = match &options.background {
-        Some(ids) => ids.iter().map(String::as_str).collect(),
-        None => kanon::background_questions(questionnaire.id.as_str()).to_vec(),
-    };
-    let background =
-        Background::new(&questionnaire, &background_ids).map_err(ExportError::Layout)?;
-    let background_columns: Vec<usize> = background
-        .ids()
-        .map(|id| {
-            layout
-                .whole_column(id)
-                .ok_or_else(|| ExportError::Layout(format!("no column for '{id}'")))
-        })
-        .collect::<Result<_, _>>()?;
-    // Each background question's slot in a read response.
-    let background_slots: Vec<usize> = background_columns
-        .iter()
-        .filter_map(|column| layout.columns[*column].question)
-        .collect();
-
-    // Pass 1: rows and background combinations, scanning only for the background answers.
-    let counting = layout.reader(|question| background_slots.contains(&question));
-    let mut counts = Counts::default();
-    let mut round_rows = vec![0u64; rounds.len()];
-    let mut key: Combination = Vec::new();
-    for (index, round) in rounds.iter().enumerate() {
-        let number = index as u16 + 1;
-        let rows = &mut round_rows[index];
-        for_each_page(store, round, options.page_size.max(1), |bodies| {
-            let mut row = StoredRow::default();
-            for body in bodies {
-                counting.scan(body, &mut row)?;
-                let answers = background_slots.iter().map(|s| row.answers[*s].as_ref());
-                background.combination(number, answers, &mut key);
-                counts.add(&key);
-                *rows += 1;
-            }
-            Ok(())
-        })
-        .await?;
-        if *rows < k {
-            return Err(ExportError::TooFewResponses {
-                name: round.name.clone(),
-                count: *rows,
-                k: options.k,
-            });
-        }
-    }
+    let background = background_columns(&questionnaire, &layout, options)?;
+    let ReadRows {
+        spill,
+        counts,
+        round_rows,
+        stats,
+    } = read_rows(store, rounds, options, &layout, &background).await?;
     let total: u64 = round_rows.iter().sum();
     let plan = kanon::plan(&counts, k);
-
-    // Pass 2: the two response files together.
-    let mut plain_file = HashedFile::new(RESPONSES_FILE);
-    let mut excel_file = HashedFile::new(EXCEL_FILE);
-    #[cfg(feature = "parquet")]
-    let mut parquet_file = super::parquet::ParquetFile::new(&layout)?;
-    let builder = |delimiter| {
-        let mut builder = csv::WriterBuilder::new();
-        builder
-            .delimiter(delimiter)
-            .terminator(csv::Terminator::CRLF);
-        builder
-    };
-    // Each page is encoded into these buffers, then streamed out; they keep their capacity.
-    let mut plain_buffer: Vec<u8> = Vec::with_capacity(1 << 20);
-    let mut excel_buffer: Vec<u8> = Vec::with_capacity(1 << 20);
-    excel_buffer.extend_from_slice("\u{feff}".as_bytes());
-    {
-        let header = || layout.columns.iter().map(|c| c.name.as_str());
-        let mut plain = builder(b',').from_writer(&mut plain_buffer);
-        plain.write_record(header())?;
-        plain.flush()?;
-        let mut excel = builder(b';').from_writer(&mut excel_buffer);
-        excel.write_record(header())?;
-        excel.flush()?;
-    }
-    let writing = layout.reader(|_| true);
-    let permutation = Permutation::new(total, options.seed);
-    // The combinations again: a response changed between the passes (one gone, another
-    // come, the total the same) must not slip past the plan made from pass 1's counts.
-    let mut recounted = Counts::default();
-    let mut stats = CellStats::default();
-    let mut position = 0u64;
-    let mut cursor: Option<PageCursor>;
-    for (index, round) in rounds.iter().enumerate() {
-        let number = (index + 1).to_string();
-        cursor = None;
-        loop {
-            let page = store
-                .response_bodies_page(&round.id, cursor.as_ref(), options.page_size.max(1))
-                .await?;
-            let mut row = StoredRow::default();
-            let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(layout.columns.len());
-            let mut plain = builder(b',').from_writer(&mut plain_buffer);
-            let mut excel = builder(b';').from_writer(&mut excel_buffer);
-            for body in &page.bodies {
-                if position >= total {
-                    return Err(ExportError::ChangedDuringExport);
-                }
-                writing.scan(body, &mut row)?;
-                layout.fill(&row, &mut cells, &mut stats);
-                cells[0] = Cow::Owned((permutation.apply(position) + 1).to_string());
-                cells[1] = Cow::Borrowed(number.as_str());
-                let answers = background_slots.iter().map(|s| row.answers[*s].as_ref());
-                background.combination(index as u16 + 1, answers, &mut key);
-                recounted.add(&key);
-                let mask = plan.mask(&key).ok_or(ExportError::ChangedDuringExport)?;
-                for (bit, column) in background_columns.iter().enumerate() {
-                    if mask & (1 << bit) != 0 {
-                        cells[*column] = Cow::Borrowed("");
-                    }
-                }
-                for cell in &cells {
-                    plain.write_field(cell.as_bytes())?;
-                }
-                plain.write_record(None::<&[u8]>)?;
-                for (column, cell) in layout.columns.iter().zip(&cells) {
-                    excel.write_field(excel_cell(column, cell).as_bytes())?;
-                }
-                excel.write_record(None::<&[u8]>)?;
-                #[cfg(feature = "parquet")]
-                parquet_file.push(&cells)?;
-                position += 1;
-            }
-            drop(cells);
-            plain.flush()?;
-            excel.flush()?;
-            drop((plain, excel));
-            plain_file.write(sink, &plain_buffer).await?;
-            excel_file.write(sink, &excel_buffer).await?;
-            #[cfg(feature = "parquet")]
-            parquet_file.drain(sink).await?;
-            plain_buffer.clear();
-            excel_buffer.clear();
-            progress(position);
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-    }
-    if position != total || recounted.0 != counts.0 {
-        return Err(ExportError::ChangedDuringExport);
-    }
-    drop((counts, recounted));
-    let mut files = Vec::new();
-    for file in [plain_file, excel_file] {
-        let name = file.name;
-        let (bytes, sha256) = file.finish(sink).await?;
-        files.push(ManifestFile {
-            name: name.to_owned(),
-            bytes,
-            sha256,
-        });
-    }
-    #[cfg(feature = "parquet")]
-    files.push(parquet_file.finish(sink).await?);
+    drop(counts);
+    let mut files = write_rows(
+        spill,
+        &round_rows,
+        &plan,
+        &layout,
+        &background.columns,
+        options,
+        sink,
+        progress,
+    )
+    .await?;
+    let background = background.background;
 
     let codebook = Codebook::new(&questionnaire, &layout);
     let codebook_csv = codebook.to_csv()?;

@@ -10,8 +10,9 @@
 //!   responses is not exported;
 //! - every text cell is neutralised against spreadsheet formulas.
 //!
-//! Two passes over the store: the first counts rows and background combinations, the
-//! second writes. With the `parquet` feature, `responses.parquet` holds the same cells in
+//! One read of the store: each row is counted (background combinations) and spilled to
+//! an anonymous temporary file (spill.rs); the rows are then written from the spill with
+//! the k-anonymity plan the counts gave. With the `parquet` feature, `responses.parquet` holds the same cells in
 //! typed columns (parquet.rs). Files go to an [`ExportSink`]: a local folder, or S3 multipart
 //! uploads (s3_files.rs, with the `s3` feature); downloads are signed local URLs or presigned
 //! S3 URLs (s3_links.rs, without the S3 client).
@@ -27,11 +28,13 @@ mod manifest;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod permute;
+mod rows;
 #[cfg(feature = "s3")]
 mod s3_files;
 mod s3_links;
 mod scrub;
 mod sink;
+mod spill;
 mod stored;
 mod suppression;
 

@@ -17,10 +17,6 @@ use crate::telemetry::error_chain;
 /// How often a running job records its progress (and so that it is alive).
 const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Times an export is tried when responses arrive while it runs (an open round): each
-/// try starts clean, and a round rarely gets answers in three tries running.
-const ATTEMPTS_WHEN_CHANGED: u32 = 3;
-
 /// What became of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOutcome {
@@ -80,7 +76,7 @@ impl ExportRunner {
                 StoreError::Corrupt(format!("claimed export job {} is gone", target.job))
             })?;
         tracing::info!(job = %job.id, organisation = %job.organisation, "export started");
-        let state = match again_when_changed(|| self.export(&job)).await {
+        let state = match self.export(&job).await {
             Ok(Some(state)) => state,
             Ok(None) => return Ok(RunOutcome::Superseded),
             Err(error) => ExportState::Failed {
@@ -184,28 +180,6 @@ impl ExportRunner {
     }
 }
 
-/// Runs `export` again (from the start, so clean) while responses change under it, at
-/// most [`ATTEMPTS_WHEN_CHANGED`] times in all.
-async fn again_when_changed<T, F, Fut>(mut export: F) -> Result<T, ExportError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, ExportError>>,
-{
-    let mut attempt = 1;
-    loop {
-        match export().await {
-            Err(ExportError::ChangedDuringExport) if attempt < ATTEMPTS_WHEN_CHANGED => {
-                tracing::info!(
-                    attempt,
-                    "responses changed during the export; starting again"
-                );
-                attempt += 1;
-            }
-            outcome => return outcome,
-        }
-    }
-}
-
 /// Why a job failed, for the workspace; the whole error goes to the log.
 fn failure_of(job: &ExportJob, error: &ExportError) -> ExportFailure {
     match error {
@@ -214,7 +188,6 @@ fn failure_of(job: &ExportJob, error: &ExportError) -> ExportFailure {
             count: *count,
             k: *k,
         },
-        ExportError::ChangedDuringExport => ExportFailure::ChangedDuringExport,
         other => {
             tracing::error!(job = %job.id, error = %error_chain(other), "export failed");
             ExportFailure::Internal
@@ -244,47 +217,5 @@ impl ExportLauncher for BackgroundLauncher {
             }
         });
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    use super::*;
-
-    async fn tries_until(succeeds_at: u32) -> (Result<u32, ExportError>, u32) {
-        let tries = AtomicU32::new(0);
-        let outcome = again_when_changed(|| async {
-            let attempt = tries.fetch_add(1, Ordering::SeqCst) + 1;
-            if attempt < succeeds_at {
-                Err(ExportError::ChangedDuringExport)
-            } else {
-                Ok(attempt)
-            }
-        })
-        .await;
-        (outcome, tries.load(Ordering::SeqCst))
-    }
-
-    #[tokio::test]
-    async fn an_export_changed_under_it_is_tried_again_three_times_in_all() {
-        assert_eq!(tries_until(1).await.0.unwrap(), 1);
-        assert_eq!(tries_until(3).await.0.unwrap(), 3);
-        let (outcome, tries) = tries_until(4).await;
-        assert!(matches!(outcome, Err(ExportError::ChangedDuringExport)));
-        assert_eq!(tries, ATTEMPTS_WHEN_CHANGED);
-    }
-
-    #[tokio::test]
-    async fn any_other_failure_is_not_tried_again() {
-        let tries = AtomicU32::new(0);
-        let outcome: Result<(), _> = again_when_changed(|| async {
-            tries.fetch_add(1, Ordering::SeqCst);
-            Err(ExportError::Layout("no columns".into()))
-        })
-        .await;
-        assert!(matches!(outcome, Err(ExportError::Layout(_))));
-        assert_eq!(tries.load(Ordering::SeqCst), 1);
     }
 }
