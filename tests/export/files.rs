@@ -416,3 +416,130 @@ async fn a_response_arriving_during_the_export_is_wholly_in_it_from_one_read() {
     let excel = setup.read("grown", "responses_excel.csv");
     assert_eq!(parse(excel.trim_start_matches('\u{feff}'), b';').len(), 11);
 }
+
+/// How [`BrokenStore`] breaks on its third page of bodies.
+#[derive(Clone, Copy, Debug)]
+enum Breakage {
+    /// The read fails, as when DynamoDB stops answering.
+    Unavailable,
+    /// One body on it is not a response.
+    DamagedBody,
+}
+
+/// A store whose third page of bodies is broken: the store's read and the scan of the
+/// rows run side by side, and either may fail while the other goes on.
+struct BrokenStore {
+    inner: svar_shared::store::embedded::EmbeddedStore,
+    breakage: Breakage,
+    pages: std::sync::Mutex<u32>,
+}
+
+#[async_trait]
+impl svar_shared::store::QuestionnaireStore for BrokenStore {
+    async fn publish_questionnaire(
+        &self,
+        q: &questionnaire::Questionnaire,
+    ) -> svar_shared::store::StoreResult<()> {
+        self.inner.publish_questionnaire(q).await
+    }
+    async fn questionnaire(
+        &self,
+        id: &questionnaire::QuestionnaireId,
+        version: u32,
+    ) -> svar_shared::store::StoreResult<Option<questionnaire::Questionnaire>> {
+        self.inner.questionnaire(id, version).await
+    }
+}
+
+#[async_trait]
+impl svar_shared::store::ResponseStore for BrokenStore {
+    async fn submit_response(
+        &self,
+        invitation: &InvitationId,
+        response: &Response,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::SubmitOutcome> {
+        self.inner.submit_response(invitation, response).await
+    }
+    async fn count_responses(&self, round: &RoundId) -> svar_shared::store::StoreResult<u64> {
+        self.inner.count_responses(round).await
+    }
+    async fn responses_page(
+        &self,
+        round: &RoundId,
+        after: Option<&svar_shared::store::PageCursor>,
+        limit: u32,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::ResponsePage> {
+        self.inner.responses_page(round, after, limit).await
+    }
+    async fn response_bodies_page(
+        &self,
+        round: &RoundId,
+        after: Option<&svar_shared::store::PageCursor>,
+        limit: u32,
+    ) -> svar_shared::store::StoreResult<svar_shared::store::ResponseBodyPage> {
+        let mut page = self.inner.response_bodies_page(round, after, limit).await?;
+        let number = {
+            let mut pages = self.pages.lock().expect("not poisoned");
+            *pages += 1;
+            *pages
+        };
+        if number == 3 {
+            match self.breakage {
+                Breakage::Unavailable => {
+                    return Err(svar_shared::store::StoreError::unavailable(
+                        io::Error::other("no answer"),
+                    ));
+                }
+                Breakage::DamagedBody => page.bodies[1] = "{\"answers\":".to_owned(),
+            }
+        }
+        Ok(page)
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_breaks_during_the_read_fails_the_export_and_leaves_nothing() {
+    let setup = Setup::new().await;
+    let round = setup.round("testkommun", "Trasig").await;
+    for i in 0..25 {
+        let who = if i % 2 == 0 { "sjalv" } else { "ombud" };
+        setup
+            .answer(&round, answers(["gammal", "kvinna", "hemma", who]))
+            .await;
+    }
+    let mut opts = options(3);
+    opts.page_size = 4;
+    for breakage in [Breakage::Unavailable, Breakage::DamagedBody] {
+        let store = BrokenStore {
+            inner: setup.store.clone(),
+            breakage,
+            pages: std::sync::Mutex::new(0),
+        };
+        let folder = setup.folder(&format!("{breakage:?}"));
+        let mut sink = FolderSink::create(&folder).unwrap();
+        let error = export::export(
+            &store,
+            std::slice::from_ref(&round),
+            &opts,
+            &mut sink,
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err();
+        let store_error = match &error {
+            ExportError::Store(store_error) => store_error,
+            other => panic!("{breakage:?}: {other:?}"),
+        };
+        match breakage {
+            Breakage::Unavailable => assert!(
+                matches!(store_error, svar_shared::store::StoreError::Unavailable(_)),
+                "{store_error:?}"
+            ),
+            Breakage::DamagedBody => assert!(
+                matches!(store_error, svar_shared::store::StoreError::Corrupt(_)),
+                "{store_error:?}"
+            ),
+        }
+        assert!(!file_exists(&folder), "{breakage:?}: nothing is left");
+    }
+}

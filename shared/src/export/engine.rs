@@ -14,7 +14,8 @@ use super::codebook::Codebook;
 use super::columns::Layout;
 use super::kanon::{self, DEFAULT_K, MIN_K};
 use super::manifest::{FORMAT, Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
-use super::rows::{ReadRows, background_columns, read_rows, write_rows};
+use super::response_files::write_rows;
+use super::rows::{ReadRows, background_columns, read_rows};
 use super::scrub::REMOVED;
 use super::sink::{ExportSink, HashedFile};
 

@@ -28,6 +28,7 @@ mod manifest;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod permute;
+mod response_files;
 mod rows;
 #[cfg(feature = "s3")]
 mod s3_files;

@@ -130,11 +130,22 @@ impl HashedFile {
     }
 
     pub async fn write(&mut self, sink: &mut dyn ExportSink, bytes: &[u8]) -> io::Result<()> {
+        self.record(bytes);
+        self.send(sink, bytes).await
+    }
+
+    /// Hashes and counts `bytes`, the next ones of the file, without sending them: so the
+    /// hashing can run on the thread that encoded them. [`HashedFile::send`] follows.
+    pub fn record(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+    }
+
+    /// Sends `bytes` already given to [`HashedFile::record`] to the sink.
+    pub async fn send(&self, sink: &mut dyn ExportSink, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.hasher.update(bytes);
-        self.bytes += bytes.len() as u64;
         sink.write(self.name, bytes).await
     }
 

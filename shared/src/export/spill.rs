@@ -220,6 +220,14 @@ impl SpillPage {
             cells.push(Cow::Borrowed(cell));
             start = *end;
         }
+        self.key(row)
+    }
+
+    /// Row `row`'s combination of background values.
+    pub fn key(&self, row: usize) -> io::Result<&[u16]> {
+        if row >= self.rows {
+            return Err(damaged("a row past the page"));
+        }
         self.keys
             .get(row * self.key_len..(row + 1) * self.key_len)
             .ok_or_else(|| damaged("a row past the page"))
