@@ -323,119 +323,40 @@ async fn a_write_that_fails_half_way_aborts_every_file_and_a_retry_starts_clean(
     );
 }
 
-/// A store that shows one more response on the last page of a read that has begun, as if
-/// a respondent sent one while the export read the round; it counts the reads.
-struct GrowingStore {
-    inner: svar_shared::store::embedded::EmbeddedStore,
-    extra: Response,
-    reads: std::sync::Mutex<u32>,
-}
-
-#[async_trait]
-impl svar_shared::store::QuestionnaireStore for GrowingStore {
-    async fn publish_questionnaire(
-        &self,
-        q: &questionnaire::Questionnaire,
-    ) -> svar_shared::store::StoreResult<()> {
-        self.inner.publish_questionnaire(q).await
-    }
-    async fn questionnaire(
-        &self,
-        id: &questionnaire::QuestionnaireId,
-        version: u32,
-    ) -> svar_shared::store::StoreResult<Option<questionnaire::Questionnaire>> {
-        self.inner.questionnaire(id, version).await
-    }
-}
-
-#[async_trait]
-impl svar_shared::store::ResponseStore for GrowingStore {
-    async fn submit_response(
-        &self,
-        invitation: &InvitationId,
-        response: &Response,
-    ) -> svar_shared::store::StoreResult<svar_shared::store::SubmitOutcome> {
-        self.inner.submit_response(invitation, response).await
-    }
-    async fn count_responses(&self, round: &RoundId) -> svar_shared::store::StoreResult<u64> {
-        self.inner.count_responses(round).await
-    }
-    async fn responses_page(
-        &self,
-        round: &RoundId,
-        after: Option<&svar_shared::store::PageCursor>,
-        limit: u32,
-    ) -> svar_shared::store::StoreResult<svar_shared::store::ResponsePage> {
-        let mut page = self.inner.responses_page(round, after, limit).await?;
-        match after {
-            None => *self.reads.lock().expect("not poisoned") += 1,
-            Some(_) if page.next.is_none() => page.responses.push(self.extra.clone()),
-            Some(_) => {}
-        }
-        Ok(page)
-    }
-}
-
-#[tokio::test]
-async fn a_response_arriving_during_the_export_is_wholly_in_it_from_one_read() {
-    let setup = Setup::new().await;
-    let round = ten(&setup).await;
-    let mut extra = setup
-        .store
-        .responses_page(&round.id, None, 1)
-        .await
-        .unwrap()
-        .responses
-        .remove(0);
-    extra.id = ResponseId::random();
-    let store = GrowingStore {
-        inner: setup.store.clone(),
-        extra,
-        reads: std::sync::Mutex::new(0),
-    };
-    let mut opts = options(1);
-    opts.page_size = 4;
-    let mut sink = FolderSink::create(&setup.folder("grown")).unwrap();
-    let exported = export::export(
-        &store,
-        std::slice::from_ref(&round),
-        &opts,
-        &mut sink,
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(*store.reads.lock().unwrap(), 1, "the store is read once");
-    // The plan and the rows come from that one read: the newcomer is counted and written.
-    assert_eq!(exported.manifest.rows, 11);
-    assert_eq!(exported.manifest.rounds[0].rows, 11);
-    let rows = parse(&setup.read("grown", "responses.csv"), b',');
-    let mut numbers: Vec<u64> = rows.iter().map(|r| r["rad"].parse().unwrap()).collect();
-    numbers.sort_unstable();
-    assert_eq!(numbers, (1..=11).collect::<Vec<u64>>());
-    let excel = setup.read("grown", "responses_excel.csv");
-    assert_eq!(parse(excel.trim_start_matches('\u{feff}'), b';').len(), 11);
-}
-
-/// How [`BrokenStore`] breaks on its third page of bodies.
-#[derive(Clone, Copy, Debug)]
-enum Breakage {
-    /// The read fails, as when DynamoDB stops answering.
+/// What [`TwistedStore`] does to the pages of bodies the export reads.
+#[derive(Debug)]
+enum Twist {
+    /// One more response on the last page of a read that has begun, as if a respondent
+    /// sent it while the export read the round.
+    Grows(Box<Response>),
+    /// The third page's read fails, as when DynamoDB stops answering.
     Unavailable,
-    /// One body on it is not a response.
+    /// One body on the third page is not a response.
     DamagedBody,
 }
 
-/// A store whose third page of bodies is broken: the store's read and the scan of the
-/// rows run side by side, and either may fail while the other goes on.
-struct BrokenStore {
+/// A store whose pages of bodies are twisted as [`Twist`] says; it counts the reads that
+/// start at the first page.
+struct TwistedStore {
     inner: svar_shared::store::embedded::EmbeddedStore,
-    breakage: Breakage,
+    twist: Twist,
+    reads: std::sync::Mutex<u32>,
     pages: std::sync::Mutex<u32>,
 }
 
+impl TwistedStore {
+    fn new(inner: &svar_shared::store::embedded::EmbeddedStore, twist: Twist) -> Self {
+        Self {
+            inner: inner.clone(),
+            twist,
+            reads: std::sync::Mutex::new(0),
+            pages: std::sync::Mutex::new(0),
+        }
+    }
+}
+
 #[async_trait]
-impl svar_shared::store::QuestionnaireStore for BrokenStore {
+impl svar_shared::store::QuestionnaireStore for TwistedStore {
     async fn publish_questionnaire(
         &self,
         q: &questionnaire::Questionnaire,
@@ -452,7 +373,7 @@ impl svar_shared::store::QuestionnaireStore for BrokenStore {
 }
 
 #[async_trait]
-impl svar_shared::store::ResponseStore for BrokenStore {
+impl svar_shared::store::ResponseStore for TwistedStore {
     async fn submit_response(
         &self,
         invitation: &InvitationId,
@@ -478,23 +399,66 @@ impl svar_shared::store::ResponseStore for BrokenStore {
         limit: u32,
     ) -> svar_shared::store::StoreResult<svar_shared::store::ResponseBodyPage> {
         let mut page = self.inner.response_bodies_page(round, after, limit).await?;
+        if after.is_none() {
+            *self.reads.lock().expect("not poisoned") += 1;
+        }
         let number = {
             let mut pages = self.pages.lock().expect("not poisoned");
             *pages += 1;
             *pages
         };
-        if number == 3 {
-            match self.breakage {
-                Breakage::Unavailable => {
-                    return Err(svar_shared::store::StoreError::unavailable(
-                        io::Error::other("no answer"),
-                    ));
-                }
-                Breakage::DamagedBody => page.bodies[1] = "{\"answers\":".to_owned(),
+        match &self.twist {
+            Twist::Grows(extra) if after.is_some() && page.next.is_none() => {
+                page.bodies
+                    .push(serde_json::to_string(extra).expect("encodable"));
             }
+            Twist::Unavailable if number == 3 => {
+                return Err(svar_shared::store::StoreError::unavailable(
+                    io::Error::other("no answer"),
+                ));
+            }
+            Twist::DamagedBody if number == 3 => page.bodies[1] = "{\"answers\":".to_owned(),
+            _ => {}
         }
         Ok(page)
     }
+}
+
+#[tokio::test]
+async fn a_response_arriving_during_the_export_is_wholly_in_it_from_one_read() {
+    let setup = Setup::new().await;
+    let round = ten(&setup).await;
+    let mut extra = setup
+        .store
+        .responses_page(&round.id, None, 1)
+        .await
+        .unwrap()
+        .responses
+        .remove(0);
+    extra.id = ResponseId::random();
+    let store = TwistedStore::new(&setup.store, Twist::Grows(Box::new(extra)));
+    let mut opts = options(1);
+    opts.page_size = 4;
+    let mut sink = FolderSink::create(&setup.folder("grown")).unwrap();
+    let exported = export::export(
+        &store,
+        std::slice::from_ref(&round),
+        &opts,
+        &mut sink,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(*store.reads.lock().unwrap(), 1, "the store is read once");
+    // The plan and the rows come from that one read: the newcomer is counted and written.
+    assert_eq!(exported.manifest.rows, 11);
+    assert_eq!(exported.manifest.rounds[0].rows, 11);
+    let rows = parse(&setup.read("grown", "responses.csv"), b',');
+    let mut numbers: Vec<u64> = rows.iter().map(|r| r["rad"].parse().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=11).collect::<Vec<u64>>());
+    let excel = setup.read("grown", "responses_excel.csv");
+    assert_eq!(parse(excel.trim_start_matches('\u{feff}'), b';').len(), 11);
 }
 
 #[tokio::test]
@@ -509,13 +473,10 @@ async fn a_store_that_breaks_during_the_read_fails_the_export_and_leaves_nothing
     }
     let mut opts = options(3);
     opts.page_size = 4;
-    for breakage in [Breakage::Unavailable, Breakage::DamagedBody] {
-        let store = BrokenStore {
-            inner: setup.store.clone(),
-            breakage,
-            pages: std::sync::Mutex::new(0),
-        };
-        let folder = setup.folder(&format!("{breakage:?}"));
+    for twist in [Twist::Unavailable, Twist::DamagedBody] {
+        let name = format!("{twist:?}");
+        let store = TwistedStore::new(&setup.store, twist);
+        let folder = setup.folder(&name);
         let mut sink = FolderSink::create(&folder).unwrap();
         let error = export::export(
             &store,
@@ -528,18 +489,18 @@ async fn a_store_that_breaks_during_the_read_fails_the_export_and_leaves_nothing
         .unwrap_err();
         let store_error = match &error {
             ExportError::Store(store_error) => store_error,
-            other => panic!("{breakage:?}: {other:?}"),
+            other => panic!("{name}: {other:?}"),
         };
-        match breakage {
-            Breakage::Unavailable => assert!(
+        match store.twist {
+            Twist::Unavailable => assert!(
                 matches!(store_error, svar_shared::store::StoreError::Unavailable(_)),
                 "{store_error:?}"
             ),
-            Breakage::DamagedBody => assert!(
+            _ => assert!(
                 matches!(store_error, svar_shared::store::StoreError::Corrupt(_)),
                 "{store_error:?}"
             ),
         }
-        assert!(!file_exists(&folder), "{breakage:?}: nothing is left");
+        assert!(!file_exists(&folder), "{name}: nothing is left");
     }
 }
