@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Export benchmark (issue #15): 100,000 and 1,000,000 synthetic patient responses in the
 # embedded store, exported to a local folder, beside a bare `csv`-crate write of the same
-# rows from memory. Prints one JSON line per step, and /usr/bin/time's peak RSS of each
+# rows from memory (one file; then both response files, hashed and synced, as the export
+# writes them). Prints one JSON line per step, and /usr/bin/time's peak RSS of each
 # export. Usage: bash infra/bench-export.sh [sizes...]   (default: 100000 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
