@@ -394,14 +394,7 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(file);
-    writer.write_record(layout.columns.iter().map(|c| c.name.as_str()))?;
-    for (number, row) in rows.iter().enumerate() {
-        writer.write_field((number + 1).to_string())?;
-        for cell in &row[1..] {
-            writer.write_field(&strings[usize::from(*cell)])?;
-        }
-        writer.write_record(None::<&[u8]>)?;
-    }
+    write_bare(&mut writer, &layout, &rows, &strings)?;
     writer.flush()?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
@@ -432,14 +425,7 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
             .delimiter(delimiter)
             .terminator(csv::Terminator::CRLF)
             .from_writer(hashed);
-        writer.write_record(layout.columns.iter().map(|c| c.name.as_str()))?;
-        for (number, row) in rows.iter().enumerate() {
-            writer.write_field((number + 1).to_string())?;
-            for cell in &row[1..] {
-                writer.write_field(&strings[usize::from(*cell)])?;
-            }
-            writer.write_record(None::<&[u8]>)?;
-        }
+        write_bare(&mut writer, &layout, &rows, &strings)?;
         let hashed = writer.into_inner().map_err(|e| e.into_error())?;
         let digest = hashed.hasher.finalize();
         bytes += hashed.bytes;
@@ -453,6 +439,24 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
         rows.len(),
         rows.len() as f64 / seconds,
     );
+    Ok(())
+}
+
+/// The header and the rows of a bare write, numbered in order, cells from `strings`.
+fn write_bare<W: std::io::Write>(
+    writer: &mut csv::Writer<W>,
+    layout: &Layout,
+    rows: &[Box<[u16]>],
+    strings: &[String],
+) -> csv::Result<()> {
+    writer.write_record(layout.columns.iter().map(|c| c.name.as_str()))?;
+    for (number, row) in rows.iter().enumerate() {
+        writer.write_field((number + 1).to_string())?;
+        for cell in &row[1..] {
+            writer.write_field(&strings[usize::from(*cell)])?;
+        }
+        writer.write_record(None::<&[u8]>)?;
+    }
     Ok(())
 }
 
