@@ -220,7 +220,7 @@ async fn generate(db: &Path, n: u64) -> Result<(), Failure> {
                     insert.execute((
                         &round_id,
                         response.id.to_string(),
-                        serde_json::to_string(&response)?,
+                        svar_shared::store::response_body::encode(&response)?,
                     ))?;
                 }
             }
@@ -229,7 +229,7 @@ async fn generate(db: &Path, n: u64) -> Result<(), Failure> {
             insert.execute((
                 &round_id,
                 response.id.to_string(),
-                serde_json::to_string(&response)?,
+                svar_shared::store::response_body::encode(&response)?,
             ))?;
         }
         transaction.execute(

@@ -15,6 +15,7 @@ pub mod dynamo;
 pub mod embedded;
 mod export;
 mod network;
+pub mod response_body;
 mod workspace;
 
 pub use export::*;
@@ -142,8 +143,8 @@ pub struct ResponsePage {
     pub next: Option<PageCursor>,
 }
 
-/// A page of responses as stored: each body is one [`Response`] encoded as JSON, the
-/// encoding both stores keep. For the export, which decodes only the answers it writes,
+/// A page of responses as stored: each body is one [`Response`] in the stored form both
+/// stores keep ([`response_body`]). For the export, which decodes only the answers it writes,
 /// borrowing from the text, where [`ResponseStore::responses_page`] builds every
 /// `Response` (some 60 allocations and slug checks each; most of an export's time before).
 #[derive(Debug, Clone, PartialEq)]
@@ -173,7 +174,7 @@ pub trait ResponseStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<ResponsePage>;
     /// The same page as [`ResponseStore::responses_page`], undecoded. Both stores hand
-    /// over their stored JSON; this default encodes a decoded page again (for test
+    /// over their stored text; this default encodes a decoded page again (for test
     /// doubles that wrap a store, so they need not forward it).
     async fn response_bodies_page(
         &self,
@@ -185,11 +186,7 @@ pub trait ResponseStore: Send + Sync {
         let bodies = page
             .responses
             .iter()
-            .map(|response| {
-                serde_json::to_string(response).map_err(|e| {
-                    StoreError::Corrupt(format!("unencodable response ({:?})", e.classify()))
-                })
-            })
+            .map(response_body::encode)
             .collect::<StoreResult<_>>()?;
         Ok(ResponseBodyPage {
             bodies,

@@ -54,7 +54,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// One answer as stored: the shape of [`Answer`](crate::domain::Answer)'s encoding.
+/// One answer as read, borrowing from the stored text. Its serde form is
+/// [`Answer`](crate::domain::Answer)'s tagged one; [`StoredForm`] reads either stored form.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum StoredAnswer<'a> {
@@ -66,6 +67,30 @@ pub enum StoredAnswer<'a> {
     Month(#[serde(borrow)] Text<'a>),
     DontKnow,
     NotApplicable,
+}
+
+/// An answer in either form a store keeps ([`response_body`](crate::store::response_body)):
+/// a bare code, codes, number or yes/no, or tagged (every kind, as stored before).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum StoredForm<'a> {
+    Tagged(#[serde(borrow)] StoredAnswer<'a>),
+    Choice(#[serde(borrow)] Text<'a>),
+    Choices(#[serde(borrow)] Vec<Text<'a>>),
+    Number(f64),
+    YesNo(bool),
+}
+
+impl<'a> From<StoredForm<'a>> for StoredAnswer<'a> {
+    fn from(form: StoredForm<'a>) -> Self {
+        match form {
+            StoredForm::Tagged(answer) => answer,
+            StoredForm::Choice(code) => Self::Choice(code),
+            StoredForm::Choices(codes) => Self::Choices(codes),
+            StoredForm::Number(number) => Self::Number(number),
+            StoredForm::YesNo(yes) => Self::YesNo(yes),
+        }
+    }
 }
 
 /// One response's parts that an export writes.
@@ -122,9 +147,9 @@ impl Reader {
     /// Fills `row` from one stored response, as [`Reader::read`] does, but by a scan of
     /// the text: the answers not wanted, and every part of the response but the answers
     /// and the day, are only stepped over (strings, nesting), never decoded; a wanted
-    /// answer in the form serde writes (`{"type":"choice","value":"4"}`, no escapes) is
-    /// taken apart in place, any other (a number, an escape, other key order or spacing)
-    /// decoded by serde. A full decode took three times as long as the store's read of
+    /// answer in a form the stores write (`"4"`, `["a","b"]`, `true`,
+    /// `{"type":"text","value":"…"}`, no escapes) is taken apart in place, any other (a
+    /// number, an escape, other key order or spacing) decoded by serde. A full decode took three times as long as the store's read of
     /// the text. It checks less than a full decode: it looks at JSON only as far as it
     /// needs to (the unit tests hold it to [`Reader::read`]).
     pub fn scan<'a>(&self, body: &'a str, row: &mut StoredRow<'a>) -> Result<(), StoreError> {
@@ -157,7 +182,9 @@ impl Reader {
                             Some(answer) => answer,
                             None => {
                                 scanner.skip_value()?;
-                                serde_json::from_str(&body[start..scanner.at]).map_err(|_| start)?
+                                serde_json::from_str::<StoredForm<'_>>(&body[start..scanner.at])
+                                    .map_err(|_| start)?
+                                    .into()
                             }
                         });
                         Ok(())

@@ -76,8 +76,8 @@ impl<'a> Scanner<'a> {
         found
     }
 
-    /// An answer exactly as serde writes it, taken apart in place; `None` (nothing taken)
-    /// for a number, an escape or any other form, which serde then decodes.
+    /// An answer exactly as the stores write it, taken apart in place; `None` (nothing
+    /// taken) for a number, an escape or any other form, which serde then decodes.
     pub(super) fn quick_answer(&mut self) -> Option<StoredAnswer<'a>> {
         let start = self.at;
         let answer = self.quick_answer_here();
@@ -88,6 +88,18 @@ impl<'a> Scanner<'a> {
     }
 
     fn quick_answer_here(&mut self) -> Option<StoredAnswer<'a>> {
+        // The bare forms: a code, codes, yes or no.
+        match self.text.as_bytes().get(self.at)? {
+            b'"' => {
+                return self
+                    .plain_string()
+                    .map(|code| StoredAnswer::Choice(Text(code.into())));
+            }
+            b'[' => return self.codes().map(StoredAnswer::Choices),
+            b't' => return self.word("true").then_some(StoredAnswer::YesNo(true)),
+            b'f' => return self.word("false").then_some(StoredAnswer::YesNo(false)),
+            _ => {}
+        }
         if !self.word("{\"type\":") {
             return None;
         }
@@ -106,29 +118,32 @@ impl<'a> Scanner<'a> {
                     "text" => StoredAnswer::Text(text(self)?),
                     "yes_no" if self.word("true") => StoredAnswer::YesNo(true),
                     "yes_no" if self.word("false") => StoredAnswer::YesNo(false),
-                    "choices" => {
-                        let mut chosen = Vec::new();
-                        if !self.word("[") {
-                            return None;
-                        }
-                        if !self.word("]") {
-                            loop {
-                                chosen.push(text(self)?);
-                                if self.word("]") {
-                                    break;
-                                }
-                                if !self.word(",") {
-                                    return None;
-                                }
-                            }
-                        }
-                        StoredAnswer::Choices(chosen)
-                    }
+                    "choices" => StoredAnswer::Choices(self.codes()?),
                     _ => return None,
                 }
             }
         };
         self.word("}").then_some(answer)
+    }
+
+    /// An array of strings without escapes or spaces (`["a","b"]`), taken apart in place.
+    fn codes(&mut self) -> Option<Vec<Text<'a>>> {
+        let mut codes = Vec::new();
+        if !self.word("[") {
+            return None;
+        }
+        if !self.word("]") {
+            loop {
+                codes.push(Text(self.plain_string()?.into()));
+                if self.word("]") {
+                    break;
+                }
+                if !self.word(",") {
+                    return None;
+                }
+            }
+        }
+        Some(codes)
     }
 
     /// An object; `each` is called at each member's value with the member's key (raw:

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::{Reader, StoredAnswer, StoredRow, Text, month_of};
+use super::{Reader, StoredAnswer, StoredForm, StoredRow, Text, month_of};
 
 pub(super) struct ResponseSeed<'r, 'a> {
     pub(super) reader: &'r Reader,
@@ -71,7 +71,7 @@ impl<'de> Visitor<'de> for AnswersSeed<'_, 'de> {
         while let Some(Text(id)) = map.next_key::<Text<'de>>()? {
             match self.reader.slot(&id, &mut from) {
                 Some(slot) if self.reader.wanted[slot] => {
-                    self.answers[slot] = Some(map.next_value()?);
+                    self.answers[slot] = Some(map.next_value::<StoredForm<'de>>()?.into());
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;

@@ -2,8 +2,24 @@ use super::*;
 use crate::domain::Answer;
 use crate::domain::questionnaire::Slug;
 
-fn stored(answer: &Answer) -> String {
-    serde_json::to_string(answer).unwrap()
+/// `answer` in both forms a store keeps: as stored now (bare where it can be), and
+/// tagged (every answer stored before).
+fn stored(answer: &Answer) -> [String; 2] {
+    let response = crate::domain::Response {
+        id: crate::domain::ResponseId::random(),
+        round: crate::domain::RoundId::random(),
+        municipality: Slug::parse("kungalv").unwrap(),
+        questionnaire: crate::domain::QuestionnaireRef {
+            id: Slug::parse("q").unwrap(),
+            version: 1,
+        },
+        submitted_on: time::macros::date!(2026 - 03 - 04),
+        answers: [(Slug::parse("a").unwrap(), answer.clone())].into(),
+    };
+    [
+        crate::store::response_body::encode(&response).unwrap(),
+        serde_json::to_string(&response).unwrap(),
+    ]
 }
 
 #[test]
@@ -30,10 +46,15 @@ fn every_kind_of_answer_reads_back_as_stored() {
         (Answer::DontKnow, StoredAnswer::DontKnow),
         (Answer::NotApplicable, StoredAnswer::NotApplicable),
     ];
+    let reader = Reader::new(["a"], vec![true]);
     for (answer, expected) in cases {
-        let json = stored(&answer);
-        let read: StoredAnswer<'_> = serde_json::from_str(&json).unwrap();
-        assert_eq!(read, expected, "{json}");
+        for body in stored(&answer) {
+            let (mut read, mut scanned) = (StoredRow::default(), StoredRow::default());
+            reader.read(&body, &mut read).unwrap();
+            reader.scan(&body, &mut scanned).unwrap();
+            assert_eq!(read.answers, [Some(expected.clone())], "{body}");
+            assert_eq!(scanned.answers, [Some(expected.clone())], "{body}");
+        }
     }
 }
 
@@ -76,6 +97,10 @@ fn a_scan_finds_what_a_full_read_finds() {
         r#"{"submitted_on":"\u0032026-01-01","answers":{"a":{"type": "choice","value":"1"},
         "b":{"type":"choices","value":["x" ,"y"]},"d":{"type":"text","value":"\ud83d\ude00"}}}"#,
         r#"{"answers":{"a":{"type":"choice","value":"a\"b"}},"submitted_on":"2026-12-31"}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":"1","b":["x","y"],"c":"z","d":true}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":"a\"b","b":[ "x" ],"d":false}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":-1.5e3,"b":[],"d":{"type":"dont_know"}}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a" : "1" , "b":12,"d":"\u00e5"}}"#,
     ];
     for body in bodies {
         let (mut read, mut scanned) = (StoredRow::default(), StoredRow::default());
@@ -101,6 +126,12 @@ fn a_damaged_body_fails_a_scan_too() {
         r#"{"submitted_on":"2026-01-01","answers":{"a":{"type":"choice","value":"x"}"#,
         r#"{"submitted_on":"2026-01-01","answers":{"a":{"type":"choices","value":["x",]}}}"#,
         r#"{"submitted_on":"2026-01-01","answers":{"a":{"type":"yes_no","value":tru}}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":"hemligt}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":["hemligt",]}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":tru}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":falsey}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":{"hemligt":1}}}"#,
+        r#"{"submitted_on":"2026-01-01","answers":{"a":null}}"#,
         "",
     ] {
         let error = reader.scan(body, &mut row).unwrap_err().to_string();

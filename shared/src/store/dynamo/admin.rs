@@ -104,7 +104,7 @@ pub async fn load_responses(
     for chunk in responses.chunks(25) {
         let mut requests = Vec::with_capacity(chunk.len());
         for response in chunk {
-            let body = serde_json::to_string(response).map_err(StoreError::unavailable)?;
+            let body = crate::store::response_body::encode(response)?;
             let item = super::items::item(
                 super::keys::response(round, &response.id.to_string()),
                 [("body", super::items::s(body))],

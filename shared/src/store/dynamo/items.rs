@@ -105,15 +105,7 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 /// Parses a stored JSON attribute. The error names the place, never the content: it may
 /// hold a respondent's answers.
 pub(super) fn from_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> StoreResult<T> {
-    from_json_text(text(item, name)?, name)
-}
-
-/// [`from_json`] of an attribute's text already taken out of its item.
-pub(super) fn from_json_text<T: serde::de::DeserializeOwned>(
-    stored: &str,
-    name: &str,
-) -> StoreResult<T> {
-    serde_json::from_str(stored).map_err(|e| {
+    serde_json::from_str(text(item, name)?).map_err(|e| {
         StoreError::Corrupt(format!(
             "{name}: {:?} error at line {} column {}",
             e.classify(),

@@ -132,7 +132,7 @@ impl ResponseStore for EmbeddedStore {
         let round = response.round.to_string();
         let id = response.id.to_string();
         let day = response.submitted_on.to_string();
-        let body = to_json(response)?;
+        let body = response_body::encode(response)?;
         // The draft deleted here must leave the write-ahead log too.
         let work = move |conn: &rusqlite::Connection| {
             let consumed = conn
@@ -189,7 +189,7 @@ impl ResponseStore for EmbeddedStore {
             responses: page
                 .bodies
                 .iter()
-                .map(|body| from_json(body))
+                .map(|body| response_body::decode(body))
                 .collect::<StoreResult<_>>()?,
             next: page.next,
         })

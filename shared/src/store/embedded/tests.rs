@@ -186,6 +186,7 @@ async fn a_database_of_the_previous_version_opens_with_its_data_and_responses_wi
             [InvitationId::random().to_string(), round.id.to_string()],
         )
         .unwrap();
+        // Stored as then, with every answer tagged (before store::response_body).
         for response in &responses {
             old.execute(
                 "INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)",

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::{COUNT, GUESS_BUCKET_SLACK_SECONDS};
 use crate::store::dynamo::DynamoStore;
 use crate::store::dynamo::items::{
-    ANSWERED, Item, OPEN, TTL_ATTRIBUTE, corrupt, from_json, from_json_text, item, n, number,
+    ANSWERED, Item, OPEN, TTL_ATTRIBUTE, corrupt, from_json, item, n, number,
     parse_invitation_status, s, slug, text, timestamp, to_json,
 };
 use crate::store::dynamo::keys::{self, COUNTER_SHARDS};
@@ -153,7 +153,7 @@ impl ResponseStore for DynamoStore {
             .map_err(StoreError::unavailable)?;
         let response_item = item(
             keys::response(&response.round, &response.id.to_string()),
-            [("body", s(to_json(response)?))],
+            [("body", s(response_body::encode(response)?))],
         );
         let actions = vec![
             TransactWriteItem::builder().update(mark_answered).build(),
@@ -197,7 +197,7 @@ impl ResponseStore for DynamoStore {
         let responses = page
             .bodies
             .iter()
-            .map(|body| from_json_text(body, "body"))
+            .map(|body| response_body::decode(body))
             .collect::<StoreResult<_>>()?;
         Ok(ResponsePage {
             responses,
