@@ -8,14 +8,18 @@
 //!
 //! Why: with every answer tagged a patient response took about 1,400 bytes, two of
 //! DynamoDB's 1 KB write units per submit, and an export read and scanned 142 MB per
-//! 100,000 responses; in this form about 750 bytes (BENCHMARKS.md, "Compact stored
+//! 100,000 responses; in this form about 850 bytes (BENCHMARKS.md, "Compact stored
 //! answers"). Responses stored earlier, with every answer tagged, are read as before: the
 //! tagged form is still understood for every kind of answer.
 
+use std::fmt;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{StoreError, StoreResult};
-use crate::domain::questionnaire::OptionCode;
+use crate::domain::questionnaire::{OptionCode, QuestionId};
 use crate::domain::{Answer, Answers, MunicipalityId, QuestionnaireRef, Response};
 use crate::domain::{ResponseId, RoundId};
 
@@ -49,11 +53,7 @@ pub fn decode(body: &str) -> StoreResult<Response> {
         municipality: decoded.municipality,
         questionnaire: decoded.questionnaire,
         submitted_on: decoded.submitted_on,
-        answers: decoded
-            .answers
-            .into_iter()
-            .map(|(id, answer)| (id, answer.into()))
-            .collect(),
+        answers: decoded.answers,
     })
 }
 
@@ -105,37 +105,81 @@ struct Decoded {
     municipality: MunicipalityId,
     questionnaire: QuestionnaireRef,
     submitted_on: time::Date,
-    answers: std::collections::BTreeMap<crate::domain::questionnaire::QuestionId, Stored>,
+    #[serde(deserialize_with = "stored_answers")]
+    answers: Answers,
+}
+
+fn stored_answers<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Answers, D::Error> {
+    struct AnswersVisitor;
+    impl<'de> Visitor<'de> for AnswersVisitor {
+        type Value = Answers;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("answers by question")
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Answers, M::Error> {
+            let mut answers = Answers::new();
+            while let Some((id, Stored(answer))) = map.next_entry::<QuestionId, Stored>()? {
+                answers.insert(id, answer);
+            }
+            Ok(answers)
+        }
+    }
+    deserializer.deserialize_map(AnswersVisitor)
 }
 
 /// One answer as read: a bare value, or the tagged form (of any kind: responses stored
 /// before the bare values were, have every answer tagged). A code is checked as a code.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Stored {
-    Tagged(Answer),
-    Choice(OptionCode),
-    Choices(Vec<OptionCode>),
-    Number(f64),
-    YesNo(bool),
+/// By the JSON value's type, not serde's `untagged`, which buffers every value first (a
+/// decode took 1.7 times as long).
+struct Stored(Answer);
+
+impl<'de> Deserialize<'de> for Stored {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StoredVisitor).map(Stored)
+    }
 }
 
-impl From<Stored> for Answer {
-    fn from(stored: Stored) -> Self {
-        match stored {
-            Stored::Tagged(answer) => answer,
-            Stored::Choice(code) => Answer::Choice(code),
-            Stored::Choices(codes) => Answer::Choices(codes),
-            Stored::Number(number) => Answer::Number(number),
-            Stored::YesNo(yes) => Answer::YesNo(yes),
+struct StoredVisitor;
+
+impl<'de> Visitor<'de> for StoredVisitor {
+    type Value = Answer;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an answer")
+    }
+    // Errors say what was wrong, never the text: it may be an answer.
+    fn visit_str<E: de::Error>(self, code: &str) -> Result<Answer, E> {
+        OptionCode::parse(code)
+            .map(Answer::Choice)
+            .map_err(|_| E::invalid_value(Unexpected::Other("text"), &"an option code"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Answer, A::Error> {
+        let mut codes = Vec::new();
+        while let Some(code) = seq.next_element::<OptionCode>()? {
+            codes.push(code);
         }
+        Ok(Answer::Choices(codes))
+    }
+    fn visit_bool<E: de::Error>(self, yes: bool) -> Result<Answer, E> {
+        Ok(Answer::YesNo(yes))
+    }
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Answer, E> {
+        Ok(Answer::Number(number))
+    }
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Answer, E> {
+        Ok(Answer::Number(number as f64))
+    }
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Answer, E> {
+        Ok(Answer::Number(number as f64))
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Answer, M::Error> {
+        Answer::deserialize(MapAccessDeserializer::new(map))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::questionnaire::{QuestionId, QuestionnaireId, Slug};
+    use crate::domain::questionnaire::{QuestionnaireId, Slug};
 
     fn slug(text: &str) -> Slug {
         Slug::parse(text).unwrap()
@@ -203,6 +247,15 @@ mod tests {
         let earlier = serde_json::to_string(&response).unwrap();
         assert!(earlier.contains(r#""a_choice":{"type":"choice","value":"4"}"#));
         assert_eq!(decode(&earlier).unwrap(), response);
+    }
+
+    #[test]
+    fn a_whole_number_written_without_a_point_reads_as_a_number() {
+        let response = every_kind();
+        let written = encode(&response).unwrap();
+        let body = written.replace(r#""f_whole":7.0"#, r#""f_whole":7"#);
+        assert_ne!(body, written);
+        assert_eq!(decode(&body).unwrap(), response, "{body}");
     }
 
     #[test]

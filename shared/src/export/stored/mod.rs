@@ -16,7 +16,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::store::StoreError;
 
@@ -70,26 +71,56 @@ pub enum StoredAnswer<'a> {
 }
 
 /// An answer in either form a store keeps ([`response_body`](crate::store::response_body)):
-/// a bare code, codes, number or yes/no, or tagged (every kind, as stored before).
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub(super) enum StoredForm<'a> {
-    Tagged(#[serde(borrow)] StoredAnswer<'a>),
-    Choice(#[serde(borrow)] Text<'a>),
-    Choices(#[serde(borrow)] Vec<Text<'a>>),
-    Number(f64),
-    YesNo(bool),
-}
+/// a bare code, codes, number or yes/no, or tagged (every kind, as stored before); told
+/// apart by the JSON value's type.
+pub(super) struct StoredForm<'a>(StoredAnswer<'a>);
 
 impl<'a> From<StoredForm<'a>> for StoredAnswer<'a> {
-    fn from(form: StoredForm<'a>) -> Self {
-        match form {
-            StoredForm::Tagged(answer) => answer,
-            StoredForm::Choice(code) => Self::Choice(code),
-            StoredForm::Choices(codes) => Self::Choices(codes),
-            StoredForm::Number(number) => Self::Number(number),
-            StoredForm::YesNo(yes) => Self::YesNo(yes),
+    fn from(StoredForm(answer): StoredForm<'a>) -> Self {
+        answer
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for StoredForm<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FormVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for FormVisitor<'a> {
+            type Value = StoredAnswer<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an answer")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(StoredAnswer::Choice(Text(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(StoredAnswer::Choice(Text(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut codes = Vec::new();
+                while let Some(code) = seq.next_element::<Text<'a>>()? {
+                    codes.push(code);
+                }
+                Ok(StoredAnswer::Choices(codes))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(StoredAnswer::YesNo(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(StoredAnswer::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(StoredAnswer::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(StoredAnswer::Number(v as f64))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                StoredAnswer::deserialize(MapAccessDeserializer::new(map))
+            }
         }
+        deserializer
+            .deserialize_any(FormVisitor(std::marker::PhantomData))
+            .map(StoredForm)
     }
 }
 
