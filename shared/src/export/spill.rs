@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 
 /// Buffer size both ways: large enough that a row is rarely split between two system calls.
 const BUFFER: usize = 256 * 1024;
@@ -125,6 +125,10 @@ impl SpillReader {
         page.columns = self.columns;
         page.key_len = self.key_len;
         for _ in 0..rows {
+            if self.read_buffered_row(&mut text, page)? {
+                page.rows += 1;
+                continue;
+            }
             for _ in 0..self.key_len {
                 let mut value = [0u8; 2];
                 self.read_exact(&mut value)?;
@@ -141,6 +145,46 @@ impl SpillReader {
         }
         page.text = String::from_utf8(text).map_err(|_| damaged("a cell is not UTF-8"))?;
         Ok(())
+    }
+
+    /// Reads one row straight from the read buffer when all of it is there, as it almost
+    /// always is (the buffer holds thousands of rows): a byte-by-byte read of the
+    /// lengths through `read_exact` took a third of the writing's time. `false`, with
+    /// nothing read, when the row runs past the buffer or looks damaged: then
+    /// [`SpillReader::read_page`] reads it the careful way, which also names the damage.
+    fn read_buffered_row(&mut self, text: &mut Vec<u8>, page: &mut SpillPage) -> io::Result<bool> {
+        let (key_len, columns) = (self.key_len, self.columns);
+        let (keys_before, text_before, ends_before) =
+            (page.keys.len(), text.len(), page.ends.len());
+        let buffered = self.input.fill_buf()?;
+        let bytes = &buffered[..buffered
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX))];
+        let mut at = 0;
+        let whole = (|| {
+            for _ in 0..key_len {
+                let value = bytes.get(at..at + 2)?;
+                page.keys.push(u16::from_le_bytes([value[0], value[1]]));
+                at += 2;
+            }
+            for _ in 0..columns {
+                let (len, used) = buffered_len(&bytes[at..])?;
+                at += used;
+                text.extend_from_slice(bytes.get(at..at.checked_add(len)?)?);
+                page.ends.push(text.len());
+                at += len;
+            }
+            Some(())
+        })();
+        if whole.is_none() {
+            page.keys.truncate(keys_before);
+            text.truncate(text_before);
+            page.ends.truncate(ends_before);
+            return Ok(false);
+        }
+        self.input.consume(at);
+        self.remaining -= at as u64;
+        Ok(true)
     }
 
     /// Checks that every row was read: a longer spill is a damaged one.
@@ -177,6 +221,19 @@ impl SpillReader {
         }
         Err(damaged("a cell length that does not end"))
     }
+}
+
+/// A cell's length (LEB128) at the start of `bytes`, and the bytes it took; `None` when
+/// it does not end within them (or within ten bytes).
+fn buffered_len(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut len: u64 = 0;
+    for (index, byte) in bytes.iter().take(10).enumerate() {
+        len |= u64::from(byte & 0x7f) << (7 * index);
+        if byte & 0x80 == 0 {
+            return Some((usize::try_from(len).ok()?, index + 1));
+        }
+    }
+    None
 }
 
 /// One page of rows read back; its buffers keep their capacity from page to page.
@@ -296,6 +353,27 @@ mod tests {
                     row.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
                     *row_back
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn rows_across_the_read_buffer_come_back_in_order() {
+        // About 600 KB of rows of varying length: some straddle the end of the reader's
+        // buffer, and are read the careful way; the rest straight from the buffer.
+        let rows: Vec<_> = (0..6_000u16)
+            .map(|n| {
+                let cell = format!("{n}:{}", "å".repeat(usize::from(n % 97)));
+                (vec![n, n / 7], cells(&[&cell, "", &n.to_string()]))
+            })
+            .collect();
+        for page_rows in [1, 999, 6_000] {
+            let back = round_trip(&rows, page_rows);
+            assert_eq!(back.len(), rows.len());
+            for ((key, row), (key_back, row_back)) in rows.iter().zip(&back) {
+                assert_eq!(key, key_back);
+                assert_eq!(row[0], row_back[0]);
+                assert_eq!(row[2], row_back[2]);
             }
         }
     }
