@@ -323,6 +323,42 @@ async fn a_write_that_fails_half_way_aborts_every_file_and_a_retry_starts_clean(
     );
 }
 
+#[tokio::test]
+async fn the_files_are_the_same_whatever_the_size_of_the_stores_pages() {
+    // Pages of one row go to the store's scanners in turn (two on a machine with two
+    // cores): the rows must still come out in the order the store gave them.
+    let setup = Setup::new().await;
+    let spring = setup.round("testkommun", "Våren").await;
+    let autumn = setup.round("testkommun", "Hösten").await;
+    for (i, round) in [&spring, &autumn, &spring]
+        .into_iter()
+        .cycle()
+        .take(30)
+        .enumerate()
+    {
+        let who = if i % 3 == 0 { "sjalv" } else { "ombud" };
+        let gender = if i % 2 == 0 { "kvinna" } else { "man" };
+        setup
+            .answer(round, answers(["gammal", gender, "hemma", who]))
+            .await;
+    }
+    let rounds = [spring, autumn];
+    let mut written = Vec::new();
+    for page_size in [1, 3, 1000] {
+        let mut opts = options(3);
+        opts.page_size = page_size;
+        let folder = format!("pages-{page_size}");
+        setup.export(&rounds, &opts, &folder).await.unwrap();
+        written.push(
+            ["responses.csv", "responses_excel.csv", "manifest.json"]
+                .map(|file| setup.read(&folder, file)),
+        );
+    }
+    assert_eq!(written[0], written[1]);
+    assert_eq!(written[0], written[2]);
+    assert_eq!(written[0][0].lines().count(), 31, "{}", written[0][0]);
+}
+
 /// What [`TwistedStore`] does to the pages of bodies the export reads.
 #[derive(Debug)]
 enum Twist {

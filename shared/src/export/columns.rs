@@ -234,6 +234,14 @@ pub struct CellStats {
     pub neutralised: u64,
 }
 
+impl CellStats {
+    /// Adds what another scanner of the same export counted.
+    pub fn add(&mut self, other: &CellStats) {
+        self.scrubbed += other.scrubbed;
+        self.neutralised += other.neutralised;
+    }
+}
+
 fn text_cell<'r>(text: &'r str, stats: &mut CellStats) -> Cow<'r, str> {
     #[allow(clippy::ptr_arg)] // Whether it is owned is the point.
     fn count(stats: &mut CellStats, safe: &Cow<'_, str>) {

@@ -1,5 +1,5 @@
-//! The export itself: checks, one read of the store (rows counted and spilled to a
-//! temporary file), the writing of the spilled rows, and the manifest.
+//! The export itself: checks, one read of the store (rows counted and spilled to
+//! temporary files), the writing of the spilled rows, and the manifest.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -200,7 +200,8 @@ where
     let layout = Layout::new(&questionnaire, options.free_text).map_err(ExportError::Layout)?;
     let background = background_columns(&questionnaire, &layout, options)?;
     let ReadRows {
-        spill,
+        spills,
+        pages,
         counts,
         round_rows,
         stats,
@@ -209,8 +210,9 @@ where
     let plan = kanon::plan(&counts, k);
     drop(counts);
     let mut files = write_rows(
-        spill,
-        &round_rows,
+        spills,
+        &pages,
+        rounds.len(),
         &plan,
         &layout,
         &background.columns,

@@ -126,6 +126,13 @@ impl Counts {
             }
         }
     }
+
+    /// Adds counts made elsewhere (by another scanner of the same export).
+    pub fn merge(&mut self, other: Counts) {
+        for (key, count) in other.0 {
+            *self.0.entry(key).or_default() += count;
+        }
+    }
 }
 
 /// Which background values each combination loses (bit i: variable i).

@@ -15,6 +15,7 @@ use super::engine::{EXCEL_FILE, ExportError, ExportOptions, RESPONSES_FILE};
 use super::kanon::Plan;
 use super::manifest::ManifestFile;
 use super::permute::Permutation;
+use super::rows::SpilledPage;
 use super::sink::{ExportSink, HashedFile};
 use super::spill::{self, SpillPage, SpillReader};
 
@@ -116,12 +117,14 @@ fn encode_csv(
     Ok(())
 }
 
-/// Writes the spilled rows, a page at a time, to the response files: row numbers from the
-/// permutation, background values emptied by the plan. Returns the files for the manifest.
+/// Writes the spilled rows, a page at a time in the order the store gave them, to the
+/// response files: row numbers from the permutation, background values emptied by the
+/// plan. Returns the files for the manifest.
 #[allow(clippy::too_many_arguments)] // Each is a different thing it needs; a struct would only rename them.
 pub(super) async fn write_rows(
-    mut spill: SpillReader,
-    round_rows: &[u64],
+    mut spills: Vec<SpillReader>,
+    pages: &[SpilledPage],
+    rounds: usize,
     plan: &Plan,
     layout: &Layout,
     background_columns: &[usize],
@@ -150,61 +153,64 @@ pub(super) async fn write_rows(
         plain_file.write(sink, &plain_buffer).await?;
         excel_file.write(sink, &excel_buffer).await?;
     }
-    let permutation = Permutation::new(round_rows.iter().sum(), options.seed);
-    let page_size = u64::from(options.page_size.max(1));
+    let total = pages.iter().map(|page| page.rows as u64).sum();
+    let permutation = Permutation::new(total, options.seed);
+    // The round's number, in the second column.
+    let round_numbers: Vec<String> = (1..=rounds).map(|number| number.to_string()).collect();
     let mut page = SpillPage::default();
     let mut published = Published::default();
     let mut position = 0u64;
-    for (index, rows) in round_rows.iter().enumerate() {
-        let round = (index + 1).to_string();
-        let mut left = *rows;
-        while left > 0 {
-            let page_rows = left.min(page_size);
-            spill.read_page(page_rows as usize, &mut page)?;
-            left -= page_rows;
-            published.numbers.clear();
-            published.number_ends.clear();
-            published.masks.clear();
-            for row in 0..page.rows() {
-                let key = page.key(row)?;
-                let mask = plan
-                    .mask(key)
-                    .ok_or_else(|| spill::damaged("a combination that was not counted"))?;
-                published.masks.push(mask);
-                let number = permutation.apply(position) + 1;
-                // Writing to a String cannot fail.
-                let _ = write!(published.numbers, "{number}");
-                published.number_ends.push(published.numbers.len());
-                position += 1;
-            }
-            let rows = PageRows {
-                page: &page,
-                published: &published,
-                round: &round,
-                background_columns,
-                columns: layout.columns.len(),
-            };
-            std::thread::scope(|threads| -> Result<(), ExportError> {
-                let plain = threads.spawn(|| {
-                    encode_csv(&rows, Dialect::Plain, &mut plain_file, &mut plain_buffer)
-                });
-                #[cfg(feature = "parquet")]
-                let parquet = threads.spawn(|| rows.for_each(|cells| parquet_file.push(cells)));
-                let excel = Dialect::Excel(layout);
-                let excel_done = encode_csv(&rows, excel, &mut excel_file, &mut excel_buffer);
-                let plain_done = plain.join().map_err(|_| encoder_died())?;
-                #[cfg(feature = "parquet")]
-                parquet.join().map_err(|_| encoder_died())??;
-                excel_done.and(plain_done)
-            })?;
-            plain_file.send(sink, &plain_buffer).await?;
-            excel_file.send(sink, &excel_buffer).await?;
-            #[cfg(feature = "parquet")]
-            parquet_file.drain(sink).await?;
-            progress(position);
+    for spilled in pages {
+        let (Some(spill), Some(round)) = (
+            spills.get_mut(spilled.spill),
+            round_numbers.get(spilled.round),
+        ) else {
+            return Err(spill::damaged("a page of a spill or round that is not there").into());
+        };
+        spill.read_page(spilled.rows, &mut page)?;
+        published.numbers.clear();
+        published.number_ends.clear();
+        published.masks.clear();
+        for row in 0..page.rows() {
+            let key = page.key(row)?;
+            let mask = plan
+                .mask(key)
+                .ok_or_else(|| spill::damaged("a combination that was not counted"))?;
+            published.masks.push(mask);
+            let number = permutation.apply(position) + 1;
+            // Writing to a String cannot fail.
+            let _ = write!(published.numbers, "{number}");
+            published.number_ends.push(published.numbers.len());
+            position += 1;
         }
+        let rows = PageRows {
+            page: &page,
+            published: &published,
+            round,
+            background_columns,
+            columns: layout.columns.len(),
+        };
+        std::thread::scope(|threads| -> Result<(), ExportError> {
+            let plain = threads
+                .spawn(|| encode_csv(&rows, Dialect::Plain, &mut plain_file, &mut plain_buffer));
+            #[cfg(feature = "parquet")]
+            let parquet = threads.spawn(|| rows.for_each(|cells| parquet_file.push(cells)));
+            let excel = Dialect::Excel(layout);
+            let excel_done = encode_csv(&rows, excel, &mut excel_file, &mut excel_buffer);
+            let plain_done = plain.join().map_err(|_| encoder_died())?;
+            #[cfg(feature = "parquet")]
+            parquet.join().map_err(|_| encoder_died())??;
+            excel_done.and(plain_done)
+        })?;
+        plain_file.send(sink, &plain_buffer).await?;
+        excel_file.send(sink, &excel_buffer).await?;
+        #[cfg(feature = "parquet")]
+        parquet_file.drain(sink).await?;
+        progress(position);
     }
-    spill.finish()?;
+    for spill in spills {
+        spill.finish()?;
+    }
     let mut files = Vec::new();
     for file in [plain_file, excel_file] {
         let name = file.name;

@@ -17,9 +17,24 @@ use super::kanon::{self, Background, Combination, Counts};
 use super::spill::{SpillReader, SpillWriter};
 use super::stored::{Reader, StoredRow};
 
-/// What the one read of the store leaves: every row in the spill, and what they add up to.
+/// Scanners of the store's pages at most: the machines measured have two cores (BENCHMARKS.md);
+/// in Lambda below 1,769 MB there is less than one.
+const MAX_SCANNERS: usize = 2;
+
+/// One page of the store as spilled, in the order it was read: which scanner's spill holds
+/// its rows, its round (index) and how many rows it has. A few bytes per 1,000 rows.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SpilledPage {
+    pub spill: usize,
+    pub round: usize,
+    pub rows: usize,
+}
+
+/// What the one read of the store leaves: every row in the spills, and what they add up to.
 pub(super) struct ReadRows {
-    pub spill: SpillReader,
+    /// One per scanner; the pages say which holds what.
+    pub spills: Vec<SpillReader>,
+    pub pages: Vec<SpilledPage>,
     pub counts: Counts,
     /// Rows per round, in the order of the rounds.
     pub round_rows: Vec<u64>,
@@ -108,9 +123,12 @@ impl RowScanner {
 /// spills both, since the suppression of a row depends on rows not yet read. Plan and rows
 /// come from the same read, so a response that arrives meanwhile is wholly in or out.
 ///
-/// The store is read here while the pages already read are scanned on a blocking thread
-/// (at most one page waits between them): the wait for the next page (DynamoDB's answer,
-/// or SQLite's read) overlaps the scan of this one.
+/// The store is read here while the pages already read are scanned on blocking threads,
+/// one per core up to [`MAX_SCANNERS`], taking the pages in turn, each with a spill of its
+/// own (at most one page waits for each): the wait for the next page (DynamoDB's answer,
+/// or SQLite's read) overlaps the scan, and with two cores two pages are scanned at once.
+/// The order of the pages is kept ([`SpilledPage`]), so the files are the same with one
+/// scanner or two.
 pub(super) async fn read_rows<S>(
     store: &S,
     rounds: &[Round],
@@ -121,19 +139,28 @@ pub(super) async fn read_rows<S>(
 where
     S: ResponseStore + ?Sized,
 {
-    let scanner = RowScanner {
-        reader: layout.reader(|_| true),
-        layout: layout.clone(),
-        background: background.background.clone(),
-        slots: background.slots.clone(),
-        spill: SpillWriter::new(1 + background.slots.len(), layout.columns.len())?,
-        counts: Counts::default(),
-        round_rows: vec![0u64; rounds.len()],
-        stats: CellStats::default(),
-    };
-    let (pages, received) = mpsc::channel(1);
-    let scanning = tokio::task::spawn_blocking(move || scanner.run(received));
+    let scanners = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_SCANNERS);
+    let mut senders = Vec::with_capacity(scanners);
+    let mut scanning = Vec::with_capacity(scanners);
+    for _ in 0..scanners {
+        let scanner = RowScanner {
+            reader: layout.reader(|_| true),
+            layout: layout.clone(),
+            background: background.background.clone(),
+            slots: background.slots.clone(),
+            spill: SpillWriter::new(1 + background.slots.len(), layout.columns.len())?,
+            counts: Counts::default(),
+            round_rows: vec![0u64; rounds.len()],
+            stats: CellStats::default(),
+        };
+        let (pages, received) = mpsc::channel(1);
+        senders.push(pages);
+        scanning.push(tokio::task::spawn_blocking(move || scanner.run(received)));
+    }
     let page_size = options.page_size.max(1);
+    let mut pages: Vec<SpilledPage> = Vec::new();
     let read = async {
         for (index, round) in rounds.iter().enumerate() {
             let mut cursor: Option<PageCursor> = None;
@@ -141,9 +168,17 @@ where
                 let page = store
                     .response_bodies_page(&round.id, cursor.as_ref(), page_size)
                     .await?;
-                if pages.send((index, page.bodies)).await.is_err() {
-                    // The scanner stopped: its own error says why.
-                    return Ok(());
+                if !page.bodies.is_empty() {
+                    let spill = pages.len() % scanners;
+                    pages.push(SpilledPage {
+                        spill,
+                        round: index,
+                        rows: page.bodies.len(),
+                    });
+                    if senders[spill].send((index, page.bodies)).await.is_err() {
+                        // A scanner stopped: its own error says why.
+                        return Ok(());
+                    }
                 }
                 match page.next {
                     Some(next) => cursor = Some(next),
@@ -154,18 +189,30 @@ where
         Ok::<(), ExportError>(())
     }
     .await;
-    drop(pages);
-    let scanned = scanning.await.map_err(|_| {
-        ExportError::Write(io::Error::other("the scan of the stored responses stopped"))
-    });
+    drop(senders);
+    // Every scanner is waited for, so none is left running, before any error is returned.
+    let mut scanned = Vec::with_capacity(scanners);
+    for scanner in scanning {
+        scanned.push(scanner.await.map_err(|_| {
+            ExportError::Write(io::Error::other("the scan of the stored responses stopped"))
+        }));
+    }
     read?;
-    let RowScanner {
-        spill,
-        counts,
-        round_rows,
-        stats,
-        ..
-    } = scanned??;
+    let mut counts = Counts::default();
+    let mut round_rows = vec![0u64; rounds.len()];
+    let mut stats = CellStats::default();
+    let mut spills = Vec::with_capacity(scanners);
+    let mut spilled_bytes = 0;
+    for scanner in scanned {
+        let scanner = scanner??;
+        counts.merge(scanner.counts);
+        for (total, rows) in round_rows.iter_mut().zip(&scanner.round_rows) {
+            *total += rows;
+        }
+        stats.add(&scanner.stats);
+        spilled_bytes += scanner.spill.bytes();
+        spills.push(scanner.spill.into_reader()?);
+    }
     for (round, rows) in rounds.iter().zip(&round_rows) {
         if *rows < u64::from(options.k) {
             return Err(ExportError::TooFewResponses {
@@ -178,11 +225,12 @@ where
     // Its size only, never its content: how close an export comes to Lambda's /tmp.
     tracing::info!(
         rows = round_rows.iter().sum::<u64>(),
-        bytes = spill.bytes(),
+        bytes = spilled_bytes,
         "export rows spilled"
     );
     Ok(ReadRows {
-        spill: spill.into_reader()?,
+        spills,
+        pages,
         counts,
         round_rows,
         stats,

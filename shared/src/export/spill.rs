@@ -1,5 +1,5 @@
 //! The rows of an export between its one read of the store and its writing: an anonymous
-//! temporary file, so that the store is read once (the k-anonymity plan needs every row
+//! temporary file (one per scanner of the store's pages, rows.rs), so that the store is read once (the k-anonymity plan needs every row
 //! counted before the first row can be written) in memory that does not grow with the
 //! number of rows.
 //!
