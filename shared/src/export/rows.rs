@@ -91,7 +91,6 @@ struct RowScanner {
     slots: Vec<usize>,
     spill: SpillWriter,
     counts: Counts,
-    round_rows: Vec<u64>,
     stats: CellStats,
 }
 
@@ -112,7 +111,6 @@ impl RowScanner {
                 self.background.combination(number, answers, &mut key);
                 self.counts.add(&key);
                 self.spill.push(&key, &cells)?;
-                self.round_rows[index] += 1;
             }
         }
         Ok(self)
@@ -152,7 +150,6 @@ where
             slots: background.slots.clone(),
             spill: SpillWriter::new(1 + background.slots.len(), layout.columns.len())?,
             counts: Counts::default(),
-            round_rows: vec![0u64; rounds.len()],
             stats: CellStats::default(),
         };
         let (pages, received) = mpsc::channel(1);
@@ -199,16 +196,17 @@ where
     }
     read?;
     let mut counts = Counts::default();
+    // Rows per round, from the pages' sizes.
     let mut round_rows = vec![0u64; rounds.len()];
+    for page in &pages {
+        round_rows[page.round] += page.rows as u64;
+    }
     let mut stats = CellStats::default();
     let mut spills = Vec::with_capacity(scanners);
     let mut spilled_bytes = 0;
     for scanner in scanned {
         let scanner = scanner??;
         counts.merge(scanner.counts);
-        for (total, rows) in round_rows.iter_mut().zip(&scanner.round_rows) {
-            *total += rows;
-        }
         stats.add(&scanner.stats);
         spilled_bytes += scanner.spill.bytes();
         spills.push(scanner.spill.into_reader()?);
