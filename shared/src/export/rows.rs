@@ -17,8 +17,9 @@ use super::kanon::{self, Background, Combination, Counts};
 use super::spill::{SpillReader, SpillWriter};
 use super::stored::{Reader, StoredRow};
 
-/// Scanners of the store's pages at most: the machines measured have two cores (BENCHMARKS.md);
-/// in Lambda below 1,769 MB there is less than one.
+/// Scanners of the store's pages at most. Two: the machines measured have two cores
+/// (BENCHMARKS.md). Lambda gives less than one vCPU's worth below 1,769 MB (the export
+/// function has 512 MB), where a second scanner would only take turns with the first.
 const MAX_SCANNERS: usize = 2;
 
 /// One page of the store as spilled, in the order it was read: which scanner's spill holds
