@@ -6,8 +6,8 @@
 //! `true` / `false`. Text, a month, "Vet ej" and "Ej aktuellt" keep [`Answer`]'s tagged
 //! form (`{"type":"text","value":"…"}`), so nothing typed can be taken for a code.
 //!
-//! Why: with every answer tagged a patient response took about 1,400 bytes, two of
-//! DynamoDB's 1 KB write units per submit, and an export read and scanned 142 MB per
+//! Why: with every answer tagged a patient response took about 1,430 bytes, over
+//! DynamoDB's 1 KB write unit (so twice the units of an item under it), and an export read and scanned 142 MB per
 //! 100,000 responses; in this form about 850 bytes (BENCHMARKS.md, "Compact stored
 //! answers"). Responses stored earlier, with every answer tagged, are read as before: the
 //! tagged form is still understood for every kind of answer.
