@@ -6,6 +6,7 @@
 //! file, with one it takes what it took in one thread. The bytes, and so the files, are
 //! the same either way; they reach the sink in the same order.
 
+#[cfg(feature = "parquet")]
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io;
@@ -43,31 +44,39 @@ impl Published {
     }
 }
 
-/// The rows of one page as published, handed to `each` one at a time.
+/// The rows of one page as published.
 struct PageRows<'p> {
     page: &'p SpillPage,
     published: &'p Published,
     /// The round's number, in the second column.
     round: &'p str,
-    background_columns: &'p [usize],
-    columns: usize,
+    /// By column: the bit of the plan's mask that empties it (0: never emptied).
+    background_bits: &'p [u32],
 }
 
 impl PageRows<'_> {
+    /// Row `row`'s cell in `column` as published: its number and round set, a background
+    /// value emptied where the plan says.
+    fn published<'c>(&'c self, row: usize, column: usize, cell: &'c str) -> &'c str {
+        match column {
+            0 => self.published.number(row),
+            1 => self.round,
+            _ if self.published.masks[row] & self.background_bits[column] != 0 => "",
+            _ => cell,
+        }
+    }
+
+    /// Hands each row's published cells to `each`, collected (the Parquet writer's way).
+    #[cfg(feature = "parquet")]
     fn for_each(
         &self,
         mut each: impl FnMut(&[Cow<'_, str>]) -> Result<(), ExportError>,
     ) -> Result<(), ExportError> {
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(self.columns);
+        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(self.background_bits.len());
         for row in 0..self.page.rows() {
-            self.page.row(row, &mut cells)?;
-            cells[0] = Cow::Borrowed(self.published.number(row));
-            cells[1] = Cow::Borrowed(self.round);
-            let mask = self.published.masks[row];
-            for (bit, column) in self.background_columns.iter().enumerate() {
-                if mask & (1 << bit) != 0 {
-                    cells[*column] = Cow::Borrowed("");
-                }
+            cells.clear();
+            for (column, cell) in self.page.cells(row)?.enumerate() {
+                cells.push(Cow::Borrowed(self.published(row, column, cell?)));
             }
             each(&cells)?;
         }
@@ -82,6 +91,51 @@ enum Dialect<'l> {
     Excel(&'l Layout),
 }
 
+impl Dialect<'_> {
+    fn delimiter(self) -> u8 {
+        match self {
+            Dialect::Plain => b',',
+            Dialect::Excel(_) => b';',
+        }
+    }
+}
+
+/// Encodes fields as `csv::Writer` does (RFC 4180, quotes only where needed, `""` for a
+/// quote), deciding and escaping with the rules of `csv_core`, which `csv` is built on,
+/// but copying every other field as it is. Going through `csv::Writer` field by field
+/// was a fifth of an export's time (BENCHMARKS.md); almost every cell is a short code
+/// that needs no quotes. Tested to give `csv::Writer`'s bytes.
+struct FieldEncoder {
+    rules: csv_core::Writer,
+}
+
+impl FieldEncoder {
+    fn new(delimiter: u8) -> Self {
+        let rules = csv_core::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv_core::Terminator::CRLF)
+            .build();
+        Self { rules }
+    }
+
+    /// Appends one field to `out`, quoted if it needs to be. The caller puts the
+    /// delimiters and line ends (`\r\n`) between; a record of one empty field, which
+    /// `csv` writes as `""`, is not for this (an export has more columns).
+    fn field(&self, out: &mut Vec<u8>, field: &[u8]) {
+        if self.rules.should_quote(field) {
+            out.push(b'"');
+            let start = out.len();
+            // Each quote is doubled: never more than twice the field.
+            out.resize(start + 2 * field.len(), 0);
+            let (_, _, written) = csv_core::quote(field, &mut out[start..], b'"', b'"', true);
+            out.truncate(start + written);
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(field);
+        }
+    }
+}
+
 /// One CSV file of the page: encoded into `buffer` (cleared first) and hashed.
 fn encode_csv(
     rows: &PageRows<'_>,
@@ -89,32 +143,87 @@ fn encode_csv(
     file: &mut HashedFile,
     buffer: &mut Vec<u8>,
 ) -> Result<(), ExportError> {
-    buffer.clear();
-    let delimiter = match dialect {
-        Dialect::Plain => b',',
-        Dialect::Excel(_) => b';',
-    };
-    let mut out = csv_writer(delimiter, &mut *buffer);
-    rows.for_each(|cells| {
-        match dialect {
-            Dialect::Plain => {
-                for cell in cells {
-                    out.write_field(cell.as_bytes())?;
-                }
+    // Encoded into a vector of this thread's own: the other file's encoder updates its
+    // buffer beside `buffer`, and sharing that cache line field by field made both slow.
+    let mut out = std::mem::take(buffer);
+    out.clear();
+    let delimiter = dialect.delimiter();
+    let encoder = FieldEncoder::new(delimiter);
+    for row in 0..rows.page.rows() {
+        for (column, cell) in rows.page.cells(row)?.enumerate() {
+            if column > 0 {
+                out.push(delimiter);
             }
-            Dialect::Excel(layout) => {
-                for (column, cell) in layout.columns.iter().zip(cells) {
-                    out.write_field(excel_cell(column, cell).as_bytes())?;
+            let cell = rows.published(row, column, cell?);
+            match dialect {
+                Dialect::Plain => encoder.field(&mut out, cell.as_bytes()),
+                Dialect::Excel(layout) => {
+                    encoder.field(
+                        &mut out,
+                        excel_cell(&layout.columns[column], cell).as_bytes(),
+                    );
                 }
             }
         }
-        out.write_record(None::<&[u8]>)?;
-        Ok(())
-    })?;
-    out.flush()?;
-    drop(out);
+        out.extend_from_slice(b"\r\n");
+    }
+    *buffer = out;
     file.record(buffer);
     Ok(())
+}
+
+/// The spilled pages in the store's order, read back with what each row is published
+/// with.
+struct SpilledRows<'a> {
+    spills: Vec<SpillReader>,
+    pages: std::slice::Iter<'a, SpilledPage>,
+    plan: &'a Plan,
+    permutation: Permutation,
+    /// The next row's place in the store's order, which its number is drawn for.
+    position: u64,
+}
+
+impl SpilledRows<'_> {
+    /// Reads the next page into `page` and what its rows are published with into
+    /// `published`; returns the page's round (its index), or `None` after the last page.
+    fn next(
+        &mut self,
+        page: &mut SpillPage,
+        published: &mut Published,
+    ) -> Result<Option<usize>, ExportError> {
+        let Some(spilled) = self.pages.next() else {
+            return Ok(None);
+        };
+        let spill = self
+            .spills
+            .get_mut(spilled.spill)
+            .ok_or_else(|| spill::damaged("a page of a spill that is not there"))?;
+        spill.read_page(spilled.rows, page)?;
+        published.numbers.clear();
+        published.number_ends.clear();
+        published.masks.clear();
+        for row in 0..page.rows() {
+            let mask = self
+                .plan
+                .mask(page.key(row)?)
+                .ok_or_else(|| spill::damaged("a combination that was not counted"))?;
+            published.masks.push(mask);
+            let number = self.permutation.apply(self.position) + 1;
+            // Writing to a String cannot fail.
+            let _ = write!(published.numbers, "{number}");
+            published.number_ends.push(published.numbers.len());
+            self.position += 1;
+        }
+        Ok(Some(spilled.round))
+    }
+
+    /// Checks that every spill was read to its end.
+    fn finish(self) -> Result<(), ExportError> {
+        for spill in self.spills {
+            spill.finish()?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes the spilled rows, a page at a time in the order the store gave them, to the
@@ -122,7 +231,7 @@ fn encode_csv(
 /// plan. Returns the files for the manifest.
 #[allow(clippy::too_many_arguments)] // Each is a different thing it needs; a struct would only rename them.
 pub(super) async fn write_rows(
-    mut spills: Vec<SpillReader>,
+    spills: Vec<SpillReader>,
     pages: &[SpilledPage],
     rounds: usize,
     plan: &Plan,
@@ -154,63 +263,64 @@ pub(super) async fn write_rows(
         excel_file.write(sink, &excel_buffer).await?;
     }
     let total = pages.iter().map(|page| page.rows as u64).sum();
-    let permutation = Permutation::new(total, options.seed);
+    let mut source = SpilledRows {
+        spills,
+        pages: pages.iter(),
+        plan,
+        permutation: Permutation::new(total, options.seed),
+        position: 0,
+    };
     // The round's number, in the second column.
     let round_numbers: Vec<String> = (1..=rounds).map(|number| number.to_string()).collect();
-    let mut page = SpillPage::default();
-    let mut published = Published::default();
-    let mut position = 0u64;
-    for spilled in pages {
-        let (Some(spill), Some(round)) = (
-            spills.get_mut(spilled.spill),
-            round_numbers.get(spilled.round),
-        ) else {
-            return Err(spill::damaged("a page of a spill or round that is not there").into());
-        };
-        spill.read_page(spilled.rows, &mut page)?;
-        published.numbers.clear();
-        published.number_ends.clear();
-        published.masks.clear();
-        for row in 0..page.rows() {
-            let key = page.key(row)?;
-            let mask = plan
-                .mask(key)
-                .ok_or_else(|| spill::damaged("a combination that was not counted"))?;
-            published.masks.push(mask);
-            let number = permutation.apply(position) + 1;
-            // Writing to a String cannot fail.
-            let _ = write!(published.numbers, "{number}");
-            published.number_ends.push(published.numbers.len());
-            position += 1;
-        }
+    let mut background_bits = vec![0u32; layout.columns.len()];
+    for (bit, column) in background_columns.iter().enumerate() {
+        background_bits[*column] |= 1 << bit;
+    }
+    // The page being encoded and the next one, read meanwhile; they keep their capacity.
+    let mut current = (SpillPage::default(), Published::default());
+    let mut next = (SpillPage::default(), Published::default());
+    let mut round = source.next(&mut current.0, &mut current.1)?;
+    let mut written = 0u64;
+    while let Some(index) = round {
+        let round_number = round_numbers
+            .get(index)
+            .ok_or_else(|| spill::damaged("a page of a round that is not there"))?;
         let rows = PageRows {
-            page: &page,
-            published: &published,
-            round,
-            background_columns,
-            columns: layout.columns.len(),
+            page: &current.0,
+            published: &current.1,
+            round: round_number,
+            background_bits: &background_bits,
         };
-        std::thread::scope(|threads| -> Result<(), ExportError> {
+        round = std::thread::scope(|threads| -> Result<Option<usize>, ExportError> {
             let plain = threads
                 .spawn(|| encode_csv(&rows, Dialect::Plain, &mut plain_file, &mut plain_buffer));
+            let excel = threads.spawn(|| {
+                encode_csv(
+                    &rows,
+                    Dialect::Excel(layout),
+                    &mut excel_file,
+                    &mut excel_buffer,
+                )
+            });
             #[cfg(feature = "parquet")]
             let parquet = threads.spawn(|| rows.for_each(|cells| parquet_file.push(cells)));
-            let excel = Dialect::Excel(layout);
-            let excel_done = encode_csv(&rows, excel, &mut excel_file, &mut excel_buffer);
+            let read_next = source.next(&mut next.0, &mut next.1);
             let plain_done = plain.join().map_err(|_| encoder_died())?;
+            let excel_done = excel.join().map_err(|_| encoder_died())?;
             #[cfg(feature = "parquet")]
             parquet.join().map_err(|_| encoder_died())??;
-            excel_done.and(plain_done)
+            plain_done.and(excel_done)?;
+            read_next
         })?;
         plain_file.send(sink, &plain_buffer).await?;
         excel_file.send(sink, &excel_buffer).await?;
         #[cfg(feature = "parquet")]
         parquet_file.drain(sink).await?;
-        progress(position);
+        written += current.0.rows() as u64;
+        progress(written);
+        std::mem::swap(&mut current, &mut next);
     }
-    for spill in spills {
-        spill.finish()?;
-    }
+    source.finish()?;
     let mut files = Vec::new();
     for file in [plain_file, excel_file] {
         let name = file.name;
@@ -230,4 +340,69 @@ pub(super) async fn write_rows(
 /// returns here; in a test build it is an error like any other.
 fn encoder_died() -> ExportError {
     ExportError::Write(io::Error::other("an export file's encoder stopped"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The export's encoder gives the bytes `csv::Writer` gives for the same records,
+    /// whatever the fields hold, in both dialects.
+    #[test]
+    fn fields_are_encoded_as_the_csv_crate_encodes_them() {
+        let long = "lång, \"citerad\"; text\r\n".repeat(300);
+        let fields = [
+            "",
+            "4",
+            "-1.5",
+            "2,5",
+            "a,b",
+            "a;b",
+            "säger \"hej\"",
+            "\"",
+            "\"\"",
+            "rad\nbryt",
+            "cr\rhär",
+            "\r\n",
+            " före",
+            "efter ",
+            "å ä ö",
+            "=1+2",
+            "'=SUMMA(A1)",
+            "#",
+            "\t",
+            "\u{feff}",
+            &long,
+        ];
+        // Every field once in each place of a record (`csv` wants records of one length).
+        let records: Vec<Vec<&str>> = (0..fields.len())
+            .map(|turn| {
+                let mut record = fields.to_vec();
+                record.rotate_left(turn);
+                record
+            })
+            .collect();
+        for delimiter in [b',', b';'] {
+            let encoder = FieldEncoder::new(delimiter);
+            let mut ours = Vec::new();
+            let mut theirs = csv_writer(delimiter, Vec::new());
+            for record in &records {
+                for (index, field) in record.iter().enumerate() {
+                    if index > 0 {
+                        ours.push(delimiter);
+                    }
+                    encoder.field(&mut ours, field.as_bytes());
+                }
+                ours.extend_from_slice(b"\r\n");
+                theirs.write_record(record).unwrap();
+            }
+            let theirs = theirs.into_inner().unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap(),
+                "delimiter {}",
+                delimiter as char
+            );
+        }
+    }
 }

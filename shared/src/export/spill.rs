@@ -254,9 +254,9 @@ impl SpillPage {
         self.rows
     }
 
-    /// Puts row `row`'s cells into `cells` (cleared first) and returns its combination.
-    pub fn row<'p>(&'p self, row: usize, cells: &mut Vec<Cow<'p, str>>) -> io::Result<&'p [u16]> {
-        cells.clear();
+    /// Row `row`'s cells in column order, borrowed one at a time: for an encoder that
+    /// walks them without collecting them first.
+    pub fn cells(&self, row: usize) -> io::Result<RowCells<'_>> {
         if row >= self.rows {
             return Err(damaged("a row past the page"));
         }
@@ -265,19 +265,15 @@ impl SpillPage {
             .ends
             .get(first..first + self.columns)
             .ok_or_else(|| damaged("a row past the page"))?;
-        let mut start = match first.checked_sub(1) {
+        let start = match first.checked_sub(1) {
             Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
             None => 0,
         };
-        for end in ends {
-            let cell = self
-                .text
-                .get(start..*end)
-                .ok_or_else(|| damaged("a cell split inside a character"))?;
-            cells.push(Cow::Borrowed(cell));
-            start = *end;
-        }
-        self.key(row)
+        Ok(RowCells {
+            text: &self.text,
+            start,
+            ends: ends.iter(),
+        })
     }
 
     /// Row `row`'s combination of background values.
@@ -288,6 +284,27 @@ impl SpillPage {
         self.keys
             .get(row * self.key_len..(row + 1) * self.key_len)
             .ok_or_else(|| damaged("a row past the page"))
+    }
+}
+
+/// The cells of one row of a [`SpillPage`], in column order ([`SpillPage::cells`]).
+pub struct RowCells<'p> {
+    text: &'p str,
+    start: usize,
+    ends: std::slice::Iter<'p, usize>,
+}
+
+impl<'p> Iterator for RowCells<'p> {
+    type Item = io::Result<&'p str>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let end = *self.ends.next()?;
+        let cell = self
+            .text
+            .get(self.start..end)
+            .ok_or_else(|| damaged("a cell split inside a character"));
+        self.start = end;
+        Some(cell)
     }
 }
 
@@ -318,10 +335,13 @@ mod tests {
             let n = left.min(page_rows);
             reader.read_page(n, &mut page).unwrap();
             assert_eq!(page.rows(), n);
-            let mut cells = Vec::new();
             for row in 0..n {
-                let key = page.row(row, &mut cells).unwrap().to_vec();
-                back.push((key, cells.iter().map(|c| c.to_string()).collect()));
+                let key = page.key(row).unwrap().to_vec();
+                let cells = page
+                    .cells(row)
+                    .unwrap()
+                    .map(|cell| cell.unwrap().to_owned());
+                back.push((key, cells.collect()));
             }
             left -= n;
         }
@@ -417,9 +437,11 @@ mod tests {
         };
         let mut page = SpillPage::default();
         reader.read_page(rows, &mut page)?;
-        let mut cells = Vec::new();
         for row in 0..rows {
-            page.row(row, &mut cells)?;
+            page.key(row)?;
+            for cell in page.cells(row)? {
+                cell?;
+            }
         }
         reader.finish()
     }
@@ -455,7 +477,7 @@ mod tests {
     #[test]
     fn a_page_asked_for_a_row_it_does_not_hold_says_so() {
         let page = SpillPage::default();
-        let mut cells = Vec::new();
-        assert!(page.row(0, &mut cells).is_err());
+        assert!(page.cells(0).is_err());
+        assert!(page.key(0).is_err());
     }
 }
