@@ -150,6 +150,72 @@ async fn the_excel_file_has_a_bom_semicolons_and_decimal_commas() {
     }
 }
 
+/// Excel's file is the plain file's records written again with `;` and the decimal
+/// comma, byte for byte: both for rows it is made from by swapping the separators (no
+/// field with `,`, `;`, a quote or a line break, no decimal comma due) and for rows it
+/// encodes again.
+#[tokio::test]
+async fn the_excel_file_is_the_plain_files_records_written_again() {
+    let setup = Setup::new().await;
+    let round = setup.round("testkommun", "Våren").await;
+    let texts = [
+        "Bra",
+        "Bra, men dyrt",
+        "Bra; men dyrt",
+        "Hon sa \"bra\"",
+        "Rad ett\nrad två",
+        "Rad ett\r\nrad två",
+        "å ä ö",
+    ];
+    for (index, text) in texts.iter().cycle().take(3 * texts.len()).enumerate() {
+        let mut answers = answers(["ung", "man", "hemma", "sjalv"]);
+        answers.insert(slug("ovrigt"), Answer::Text((*text).into()));
+        if index % 2 == 0 {
+            answers.remove(&slug("temperatur"));
+        }
+        setup.answer(&round, answers).await;
+    }
+    let mut with_text = options(1);
+    with_text.free_text = true;
+    setup.export(&[round], &with_text, "out").await.unwrap();
+    let plain = setup.read("out", "responses.csv");
+    let excel = setup.read("out", "responses_excel.csv");
+    let mut records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(plain.as_bytes());
+    let mut again = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut columns = None;
+    let mut swapped = 0;
+    for record in records.records() {
+        let record = record.unwrap();
+        let Some((temperatur, ovrigt)) = columns else {
+            let column = |name| record.iter().position(|cell| cell == name).unwrap();
+            columns = Some((column("temperatur"), column("ovrigt")));
+            again.write_record(&record).unwrap();
+            continue;
+        };
+        swapped += usize::from(
+            record[temperatur].is_empty() && ["Bra", "å ä ö"].contains(&&record[ovrigt]),
+        );
+        let cells = record.iter().enumerate().map(|(index, cell)| {
+            if index == temperatur {
+                cell.replace('.', ",")
+            } else {
+                cell.to_owned()
+            }
+        });
+        again.write_record(cells).unwrap();
+    }
+    assert!(swapped >= 2, "rows made by swapping separators: {swapped}");
+    let again = String::from_utf8(again.into_inner().unwrap()).unwrap();
+    assert_eq!(excel, format!("\u{feff}{again}"));
+    assert!(excel.contains("-3,5") && excel.contains("\"Bra; men dyrt\""));
+    assert!(plain.contains("\"Bra, men dyrt\"") && plain.contains("Bra; men dyrt"));
+}
+
 #[tokio::test]
 async fn the_codebook_names_every_column_in_every_language_with_its_special_codes() {
     let setup = Setup::new().await;

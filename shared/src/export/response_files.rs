@@ -1,12 +1,11 @@
 //! The writing of the spilled rows to the response files, a page at a time: row numbers
 //! from the permutation, background values emptied by the k-anonymity plan.
 //!
-//! Each file of a page is encoded (and hashed) on a thread of its own, as the files do not
-//! depend on one another: with two cores the page takes about as long as its slowest
-//! file, with one it takes what it took in one thread. The bytes, and so the files, are
-//! the same either way; they reach the sink in the same order.
+//! While one page's two CSV files are encoded and hashed on a thread of their own (and
+//! its Parquet rows on another), the next page is read back from the spill: with two
+//! cores the reading is hidden behind the encoding. The files' bytes are the same however
+//! the work is spread; they reach the sink in the page order.
 
-#[cfg(feature = "parquet")]
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io;
@@ -84,22 +83,6 @@ impl PageRows<'_> {
     }
 }
 
-/// The two CSV files: the plain one, and Excel's (`;`, decimal comma).
-#[derive(Clone, Copy)]
-enum Dialect<'l> {
-    Plain,
-    Excel(&'l Layout),
-}
-
-impl Dialect<'_> {
-    fn delimiter(self) -> u8 {
-        match self {
-            Dialect::Plain => b',',
-            Dialect::Excel(_) => b';',
-        }
-    }
-}
-
 /// Encodes fields as `csv::Writer` does (RFC 4180, quotes only where needed, `""` for a
 /// quote), deciding and escaping with the rules of `csv_core`, which `csv` is built on,
 /// but copying every other field as it is. Going through `csv::Writer` field by field
@@ -118,11 +101,12 @@ impl FieldEncoder {
         Self { rules }
     }
 
-    /// Appends one field to `out`, quoted if it needs to be. The caller puts the
-    /// delimiters and line ends (`\r\n`) between; a record of one empty field, which
-    /// `csv` writes as `""`, is not for this (an export has more columns).
-    fn field(&self, out: &mut Vec<u8>, field: &[u8]) {
-        if self.rules.should_quote(field) {
+    /// Appends one field to `out`, quoted if it needs to be; whether it was. The caller
+    /// puts the delimiters and line ends (`\r\n`) between; a record of one empty field,
+    /// which `csv` writes as `""`, is not for this (an export has more columns).
+    fn field(&self, out: &mut Vec<u8>, field: &[u8]) -> bool {
+        let quoted = self.rules.should_quote(field);
+        if quoted {
             out.push(b'"');
             let start = out.len();
             // Each quote is doubled: never more than twice the field.
@@ -133,43 +117,77 @@ impl FieldEncoder {
         } else {
             out.extend_from_slice(field);
         }
+        quoted
     }
 }
 
-/// One CSV file of the page: encoded into `buffer` (cleared first) and hashed.
+/// The two CSV files of the page, the plain one and Excel's (`;`, decimal comma), each
+/// encoded into its buffer (cleared first) and hashed. A row is encoded once, for the
+/// plain file; Excel's row is that row with `;` for each `,` whenever that is what
+/// encoding it again would give (no field held `,`, `;`, a quote or a line break, and no
+/// decimal comma was due): almost every row. Any other row is encoded again.
 fn encode_csv(
     rows: &PageRows<'_>,
-    dialect: Dialect<'_>,
-    file: &mut HashedFile,
-    buffer: &mut Vec<u8>,
+    layout: &Layout,
+    (plain_file, plain_buffer): (&mut HashedFile, &mut Vec<u8>),
+    (excel_file, excel_buffer): (&mut HashedFile, &mut Vec<u8>),
 ) -> Result<(), ExportError> {
-    // Encoded into a vector of this thread's own: the other file's encoder updates its
-    // buffer beside `buffer`, and sharing that cache line field by field made both slow.
-    let mut out = std::mem::take(buffer);
-    out.clear();
-    let delimiter = dialect.delimiter();
-    let encoder = FieldEncoder::new(delimiter);
+    // Encoded into vectors of this thread's own, not through the caller's: a vector's
+    // length updated field by field in a cache line that another thread reads made
+    // encoding slower by a third (measured with a file per thread).
+    let mut plain = std::mem::take(plain_buffer);
+    let mut excel = std::mem::take(excel_buffer);
+    plain.clear();
+    excel.clear();
+    let plain_encoder = FieldEncoder::new(b',');
+    let excel_encoder = FieldEncoder::new(b';');
     for row in 0..rows.page.rows() {
+        let start = plain.len();
+        let mut same = true;
         for (column, cell) in rows.page.cells(row)?.enumerate() {
             if column > 0 {
-                out.push(delimiter);
+                plain.push(b',');
             }
             let cell = rows.published(row, column, cell?);
-            match dialect {
-                Dialect::Plain => encoder.field(&mut out, cell.as_bytes()),
-                Dialect::Excel(layout) => {
-                    encoder.field(
-                        &mut out,
-                        excel_cell(&layout.columns[column], cell).as_bytes(),
-                    );
-                }
-            }
+            let quoted = plain_encoder.field(&mut plain, cell.as_bytes());
+            same = same
+                && !quoted
+                && !cell.as_bytes().contains(&b';')
+                && matches!(excel_cell(&layout.columns[column], cell), Cow::Borrowed(_));
         }
-        out.extend_from_slice(b"\r\n");
+        plain.extend_from_slice(b"\r\n");
+        if same {
+            excel.extend(
+                plain[start..]
+                    .iter()
+                    .map(|b| if *b == b',' { b';' } else { *b }),
+            );
+            continue;
+        }
+        for (column, cell) in rows.page.cells(row)?.enumerate() {
+            if column > 0 {
+                excel.push(b';');
+            }
+            let cell = rows.published(row, column, cell?);
+            excel_encoder.field(
+                &mut excel,
+                excel_cell(&layout.columns[column], cell).as_bytes(),
+            );
+        }
+        excel.extend_from_slice(b"\r\n");
     }
-    *buffer = out;
-    file.record(buffer);
+    plain_file.record(&plain);
+    excel_file.record(&excel);
+    *plain_buffer = plain;
+    *excel_buffer = excel;
     Ok(())
+}
+
+/// A page read back and what its rows are published with.
+#[derive(Default)]
+struct ReadPage {
+    page: SpillPage,
+    published: Published,
 }
 
 /// The spilled pages in the store's order, read back with what each row is published
@@ -277,46 +295,43 @@ pub(super) async fn write_rows(
         background_bits[*column] |= 1 << bit;
     }
     // The page being encoded and the next one, read meanwhile; they keep their capacity.
-    let mut current = (SpillPage::default(), Published::default());
-    let mut next = (SpillPage::default(), Published::default());
-    let mut round = source.next(&mut current.0, &mut current.1)?;
+    let mut current = ReadPage::default();
+    let mut next = ReadPage::default();
+    let mut round = source.next(&mut current.page, &mut current.published)?;
     let mut written = 0u64;
     while let Some(index) = round {
         let round_number = round_numbers
             .get(index)
             .ok_or_else(|| spill::damaged("a page of a round that is not there"))?;
         let rows = PageRows {
-            page: &current.0,
-            published: &current.1,
+            page: &current.page,
+            published: &current.published,
             round: round_number,
             background_bits: &background_bits,
         };
         round = std::thread::scope(|threads| -> Result<Option<usize>, ExportError> {
-            let plain = threads
-                .spawn(|| encode_csv(&rows, Dialect::Plain, &mut plain_file, &mut plain_buffer));
-            let excel = threads.spawn(|| {
+            let files = threads.spawn(|| {
                 encode_csv(
                     &rows,
-                    Dialect::Excel(layout),
-                    &mut excel_file,
-                    &mut excel_buffer,
+                    layout,
+                    (&mut plain_file, &mut plain_buffer),
+                    (&mut excel_file, &mut excel_buffer),
                 )
             });
             #[cfg(feature = "parquet")]
             let parquet = threads.spawn(|| rows.for_each(|cells| parquet_file.push(cells)));
-            let read_next = source.next(&mut next.0, &mut next.1);
-            let plain_done = plain.join().map_err(|_| encoder_died())?;
-            let excel_done = excel.join().map_err(|_| encoder_died())?;
+            let read_next = source.next(&mut next.page, &mut next.published);
+            let csv_done = files.join().map_err(|_| encoder_died())?;
             #[cfg(feature = "parquet")]
             parquet.join().map_err(|_| encoder_died())??;
-            plain_done.and(excel_done)?;
+            csv_done?;
             read_next
         })?;
         plain_file.send(sink, &plain_buffer).await?;
         excel_file.send(sink, &excel_buffer).await?;
         #[cfg(feature = "parquet")]
         parquet_file.drain(sink).await?;
-        written += current.0.rows() as u64;
+        written += current.page.rows() as u64;
         progress(written);
         std::mem::swap(&mut current, &mut next);
     }
