@@ -51,7 +51,9 @@ async fn the_rate_reaches_2_percent_after_2_answers_of_100() {
     assert!(chart < table);
     page.assert_contains("<caption>");
     page.assert_contains("<th scope=\"row\">");
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    // Responses are dated by the Swedish day (ahead of UTC's from 22:00 or 23:00 UTC).
+    let today = svar_shared::domain::swedish_time::day_in_sweden(time::OffsetDateTime::now_utc())
+        .to_string();
     page.assert_contains(&format!("<th scope=\"row\">{today}</th><td>2</td>"));
     assert!(!page.body.contains("<script"));
 }

@@ -14,6 +14,7 @@ pub mod export;
 pub mod ids;
 pub mod questionnaire;
 pub mod records;
+pub mod swedish_time;
 pub mod text;
 pub mod workspace;
 

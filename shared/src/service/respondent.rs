@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::domain::answers::{resume_section, validate_all, validate_section, visible_sections};
 use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Question, QuestionKind, Questionnaire};
+use crate::domain::swedish_time::day_in_sweden;
 use crate::domain::*;
 use crate::service::guessing;
 pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, PagePost, PageState};
@@ -214,7 +215,7 @@ impl SurveyService {
                 return Ok(Opened::Done(Outcome::NotStarted {
                     questionnaire,
                     municipality,
-                    starts_on: (starts > now.date()).then_some(starts),
+                    starts_on: (starts > day_in_sweden(now)).then_some(starts),
                 }));
             }
             RoundStatus::Closed => {
@@ -393,7 +394,7 @@ impl SurveyService {
                         round: invitation.round.clone(),
                         municipality: invitation.municipality.clone(),
                         questionnaire: invitation.questionnaire.clone(),
-                        submitted_on: now.date(),
+                        submitted_on: day_in_sweden(now),
                         answers: valid,
                     };
                     match self.store.submit_response(&invitation.id, &response).await {

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
+use svar_shared::domain::swedish_time::day_in_sweden;
 use svar_shared::domain::{ExportFileInfo, ExportJob, ExportJobId, ExportState};
 use svar_shared::service::workspace::WorkspaceError;
 
@@ -81,7 +82,7 @@ fn job_page(
                 @if expired {
                     p { (t("exports.expired_note")) }
                 } @else {
-                    p { (tf("exports.expires_at", &[("date", &date(job.expires_at.date()))])) }
+                    p { (tf("exports.expires_at", &[("date", &date(day_in_sweden(job.expires_at)))])) }
                     p.note { (t("exports.download_note")) }
                     (files_table(signed_in, job, files))
                 }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use svar_shared::domain::swedish_time::day_in_sweden;
 use svar_shared::domain::{ExportFailure, ExportJob, ExportScope, ExportState, RoundId};
 use svar_shared::export::DEFAULT_K;
 use svar_shared::service::exports::NewExport;
@@ -248,7 +249,7 @@ fn jobs_table(jobs: &[ExportJob], rounds: &[RoundOverview]) -> Markup {
                             td { (requested_text(job)) }
                             td { (state_text(&job.state)) }
                             td { (files_text(&job.state)) }
-                            td { (date(job.expires_at.date())) }
+                            td { (date(day_in_sweden(job.expires_at))) }
                         }
                     }
                 }

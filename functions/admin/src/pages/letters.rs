@@ -13,6 +13,7 @@ use axum::routing::post;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use svar_shared::domain::swedish_time::day_in_sweden;
 use svar_shared::service::workspace::WorkspaceError;
 use svar_shared::service::workspace::invitations::{PublicUrl, csv, thousands};
 use svar_shared::service::workspace::letters::{Letters, qr_svg};
@@ -80,7 +81,7 @@ async fn download_csv(
     let filename = format!(
         "attachment; filename=\"inbjudningar-{}-{}.csv\"",
         made.batch.kind.as_str(),
-        made.batch.created_at.date()
+        day_in_sweden(made.batch.created_at)
     );
     Ok((
         [

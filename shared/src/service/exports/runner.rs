@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use time::Duration;
 
 use super::{ExportJobRef, ExportLauncher, ExportPolicy, LaunchError};
+use crate::domain::swedish_time::day_in_sweden;
 use crate::domain::*;
 use crate::export::{self, ExportError, ExportFiles, ExportOptions, MANIFEST_FILE};
 use crate::service::workspace::Workspace;
@@ -109,7 +110,7 @@ impl ExportRunner {
             })?;
             rounds.push(round);
         }
-        let mut options = ExportOptions::new(job.seed, job.created_at.date());
+        let mut options = ExportOptions::new(job.seed, day_in_sweden(job.created_at));
         options.k = job.settings.k;
         options.free_text = job.settings.free_text;
         options.page_size = self.page_size;
