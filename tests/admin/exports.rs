@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use svar_shared::domain::*;
-use svar_shared::export::LocalExportFiles;
+use svar_shared::export::{LocalExportFiles, SignedDownload};
 
 use crate::helpers::*;
 
@@ -82,25 +82,25 @@ fn follow(app: &AdminApp, url: &str) -> String {
     let (path, query) = url.split_once('?').unwrap();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     assert_eq!(parts[0], "exportfiler", "{url}");
-    let mut expires = 0;
-    let mut signature = "";
+    let mut download = SignedDownload {
+        organisation: parts[1].to_owned(),
+        job: parts[2].to_owned(),
+        file: parts[3].to_owned(),
+        name: String::new(),
+        expires: 0,
+        signature: String::new(),
+    };
     for pair in query.split('&') {
         match pair.split_once('=').unwrap() {
-            ("expires", value) => expires = value.parse().unwrap(),
-            ("signature", value) => signature = value,
+            ("name", value) => download.name = value.to_owned(),
+            ("expires", value) => download.expires = value.parse().unwrap(),
+            ("signature", value) => download.signature = value.to_owned(),
             _ => {}
         }
     }
     let files = LocalExportFiles::new(&app.export_root, &SESSION_SECRET);
     let file = files
-        .signed_file(
-            parts[1],
-            parts[2],
-            parts[3],
-            expires,
-            signature,
-            time::OffsetDateTime::now_utc(),
-        )
+        .signed_file(&download, time::OffsetDateTime::now_utc())
         .expect("the signed URL is valid");
     std::fs::read_to_string(file).unwrap()
 }
@@ -206,7 +206,20 @@ async fn an_export_asked_for_in_the_form_becomes_ready_lists_and_downloads_its_c
         )
         .await;
     download.assert_status(StatusCode::SEE_OTHER);
-    let csv = follow(&app, &download.location.unwrap());
+    let location = download.location.unwrap();
+    // Saved as whose export and when (Swedish time), then the file's own name.
+    let name = location
+        .split("name=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(
+        name.starts_with("ale-export-") && name.ends_with("-responses.csv") && name.len() == 40,
+        "{name}"
+    );
+    let csv = follow(&app, &location);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader
         .headers()

@@ -71,6 +71,9 @@ async function download(page, file) {
     page.waitForEvent('download'),
     page.getByRole('button', { name: `Ladda ner ${file}` }).click(),
   ]);
+  // Saved under whose export and when it was asked for, then the file's own name.
+  const pattern = new RegExp(`^ale-export-\\d{4}-\\d{2}-\\d{2}-\\d{4}-${file.replaceAll('.', '\\.')}$`);
+  assert.match(event.suggestedFilename(), pattern);
   const target = path.join(DOWNLOAD_DIR, file);
   await event.saveAs(target);
   return readFileSync(target, 'utf8');

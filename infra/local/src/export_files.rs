@@ -1,6 +1,7 @@
 //! The local stand-in for S3's presigned downloads: `GET /exportfiler/<organisation>/
-//! <job>/<file>?expires=..&signature=..` serves an export file when the URL's signature
-//! ([`LocalExportFiles::signed_file`]) holds, streamed from disk, as an attachment.
+//! <job>/<file>?name=..&expires=..&signature=..` serves an export file when the URL's
+//! signature ([`LocalExportFiles::signed_file`]) holds, streamed from disk, as an
+//! attachment saved as `name`.
 //! Anything else answers 403 with one plain message, like S3.
 
 use std::sync::Arc;
@@ -13,12 +14,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use svar_shared::export::{LOCAL_DOWNLOAD_PATH, LocalExportFiles};
+use svar_shared::export::{LOCAL_DOWNLOAD_PATH, LocalExportFiles, SignedDownload};
 use time::OffsetDateTime;
 use tokio_util::io::ReaderStream;
 
 #[derive(Debug, Deserialize)]
 struct Signed {
+    #[serde(default)]
+    name: String,
     #[serde(default)]
     expires: i64,
     #[serde(default)]
@@ -43,14 +46,15 @@ async fn download(
     let Ok(Query(signed)) = query else {
         return refused();
     };
-    let Ok(path) = files.signed_file(
-        &organisation,
-        &job,
-        &file,
-        signed.expires,
-        &signed.signature,
-        OffsetDateTime::now_utc(),
-    ) else {
+    let download = SignedDownload {
+        organisation,
+        job,
+        file,
+        name: signed.name,
+        expires: signed.expires,
+        signature: signed.signature,
+    };
+    let Ok(path) = files.signed_file(&download, OffsetDateTime::now_utc()) else {
         return refused();
     };
     let opened = match tokio::fs::File::open(&path).await {
@@ -62,9 +66,11 @@ async fn download(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&file)),
+        HeaderValue::from_static(content_type(&download.file)),
     );
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+    // A plain file name (checked with the signature): nothing to quote.
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", download.name))
+    {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     if let Some(length) = length {

@@ -151,6 +151,21 @@ impl ExportJob {
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         now >= self.expires_at
     }
+
+    /// The name `file` is saved under when downloaded: whose export and when it was asked
+    /// for (Swedish time) before the file's own name, `ale-export-2026-12-05-1447-responses.csv`,
+    /// so files of several exports do not all arrive as `responses.csv`. Inside the
+    /// export (the manifest, the codebook) files keep their own names.
+    pub fn download_name(&self, file: &str) -> String {
+        let asked = super::swedish_time::in_sweden(self.created_at);
+        format!(
+            "{}-export-{}-{:02}{:02}-{file}",
+            self.organisation,
+            asked.date(),
+            asked.hour(),
+            asked.minute()
+        )
+    }
 }
 
 /// Where one job's files are: `exports/<organisation>/<job>/` in S3 or the local folder.
@@ -168,5 +183,40 @@ impl ExportFolder {
     /// The key prefix, ending in `/`.
     pub fn prefix(&self) -> String {
         format!("{}{}/{}/", Self::ROOT, self.organisation, self.job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::domain::questionnaire::Slug;
+
+    #[test]
+    fn a_download_is_named_for_its_municipality_and_the_swedish_time_it_was_asked_for() {
+        let asked = datetime!(2026-12-05 13:47:59 UTC);
+        let job = ExportJob {
+            id: ExportJobId::random(),
+            organisation: Slug::parse("lilla_edet").unwrap(),
+            scope: ExportScope::Round {
+                round: RoundId::random(),
+            },
+            rounds: Vec::new(),
+            settings: ExportSettings {
+                k: 7,
+                free_text: false,
+            },
+            seed: 1,
+            requested_by: "Demo".into(),
+            state: ExportState::Queued,
+            created_at: asked,
+            updated_at: asked,
+            expires_at: asked,
+        };
+        assert_eq!(
+            job.download_name("responses.csv"),
+            "lilla_edet-export-2026-12-05-1447-responses.csv"
+        );
     }
 }

@@ -29,13 +29,14 @@ pub trait ExportFiles: Send + Sync {
 /// Short-lived download links to finished export files.
 #[async_trait]
 pub trait DownloadLinks: Send + Sync {
-    /// A URL that downloads `file` of `folder` (as an attachment named `file`) until
-    /// `valid_for` has passed, and not after: a presigned S3 GET, or locally a signed URL
-    /// served by the local server.
+    /// A URL that downloads `file` of `folder` (as an attachment saved as `saved_as`, a
+    /// plain file name like `file`) until `valid_for` has passed, and not after: a
+    /// presigned S3 GET, or locally a signed URL served by the local server.
     async fn download_url(
         &self,
         folder: &ExportFolder,
         file: &str,
+        saved_as: &str,
         valid_for: Duration,
     ) -> io::Result<String>;
 }

@@ -15,13 +15,25 @@ use super::sink::{ExportSink, FolderSink};
 use crate::domain::{ExportFolder, ExportJobId, OrganisationId};
 
 /// Where the local server serves export files: `/exportfiler/<organisation>/<job>/<file>`,
-/// with `?expires=<unix seconds>&signature=<hex>`.
+/// with `?name=<saved as>&expires=<unix seconds>&signature=<hex>`.
 pub const LOCAL_DOWNLOAD_PATH: &str = "/exportfiler";
 
 /// Export files in folders under `root` (`<root>/exports/<organisation>/<job>/`).
 pub struct LocalExportFiles {
     root: PathBuf,
     signing_key: Vec<u8>,
+}
+
+/// What a signed download URL holds: its path's parts and its query, as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedDownload {
+    pub organisation: String,
+    pub job: String,
+    pub file: String,
+    /// The name the file is saved under (`Content-Disposition`): signed too.
+    pub name: String,
+    pub expires: i64,
+    pub signature: String,
 }
 
 /// Why a signed URL was refused. One answer for every kind, so a guesser learns nothing.
@@ -45,37 +57,42 @@ impl LocalExportFiles {
         self.root.join(folder.prefix())
     }
 
-    fn mac(&self, folder: &ExportFolder, file: &str, expires: i64) -> Hmac<Sha256> {
+    /// Over the folder, the file, the name it is saved as and the expiry. Neither name
+    /// can hold a line break, so the parts cannot be shifted into one another.
+    fn mac(&self, folder: &ExportFolder, file: &str, name: &str, expires: i64) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.signing_key).expect("HMAC takes any key");
         mac.update(folder.prefix().as_bytes());
         mac.update(file.as_bytes());
+        mac.update(b"\n");
+        mac.update(name.as_bytes());
         mac.update(b"\n");
         mac.update(expires.to_string().as_bytes());
         mac
     }
 
     /// The file a signed URL names, if the signature is right, it has not expired at
-    /// `now`, and the file exists.
+    /// `now`, and the file exists. Its `name` is then a plain file name too.
     pub fn signed_file(
         &self,
-        organisation: &str,
-        job: &str,
-        file: &str,
-        expires: i64,
-        signature: &str,
+        download: &SignedDownload,
         now: OffsetDateTime,
     ) -> Result<PathBuf, InvalidDownload> {
-        let organisation = OrganisationId::parse(organisation).map_err(|_| InvalidDownload)?;
-        let job = ExportJobId::parse(job).ok_or(InvalidDownload)?;
-        if !plain_file_name(file) || now.unix_timestamp() >= expires {
+        let organisation =
+            OrganisationId::parse(&download.organisation).map_err(|_| InvalidDownload)?;
+        let job = ExportJobId::parse(&download.job).ok_or(InvalidDownload)?;
+        let (file, name) = (download.file.as_str(), download.name.as_str());
+        if !plain_file_name(file)
+            || !plain_file_name(name)
+            || now.unix_timestamp() >= download.expires
+        {
             return Err(InvalidDownload);
         }
         let folder = ExportFolder { organisation, job };
         let signature = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(signature.as_bytes())
+            .decode(download.signature.as_bytes())
             .map_err(|_| InvalidDownload)?;
-        self.mac(&folder, file, expires)
+        self.mac(&folder, file, name, download.expires)
             .verify_slice(&signature)
             .map_err(|_| InvalidDownload)?;
         let path = self.folder_path(&folder).join(file);
@@ -122,19 +139,25 @@ impl DownloadLinks for LocalExportFiles {
         &self,
         folder: &ExportFolder,
         file: &str,
+        saved_as: &str,
         valid_for: Duration,
     ) -> io::Result<String> {
-        if !plain_file_name(file) {
+        if !plain_file_name(file) || !plain_file_name(saved_as) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "an export file name is a plain name",
             ));
         }
         let expires = (OffsetDateTime::now_utc() + valid_for).unix_timestamp();
-        let signature = data_encoding::HEXLOWER
-            .encode(&self.mac(folder, file, expires).finalize().into_bytes());
+        let signature = data_encoding::HEXLOWER.encode(
+            &self
+                .mac(folder, file, saved_as, expires)
+                .finalize()
+                .into_bytes(),
+        );
+        // Both names are plain (letters, digits, `_`, `-`, `.`): nothing to escape.
         Ok(format!(
-            "{LOCAL_DOWNLOAD_PATH}/{}/{}/{file}?expires={expires}&signature={signature}",
+            "{LOCAL_DOWNLOAD_PATH}/{}/{}/{file}?name={saved_as}&expires={expires}&signature={signature}",
             folder.organisation, folder.job
         ))
     }
@@ -153,26 +176,27 @@ mod tests {
     }
 
     /// Splits a URL made by `download_url` into what the local server's route gets.
-    fn parts(url: &str) -> (String, String, String, i64, String) {
+    fn parts(url: &str) -> SignedDownload {
         let (path, query) = url.split_once('?').unwrap();
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let mut expires = 0;
-        let mut signature = String::new();
+        let mut download = SignedDownload {
+            organisation: segments[1].to_owned(),
+            job: segments[2].to_owned(),
+            file: segments[3].to_owned(),
+            name: String::new(),
+            expires: 0,
+            signature: String::new(),
+        };
         for pair in query.split('&') {
             let (key, value) = pair.split_once('=').unwrap();
             match key {
-                "expires" => expires = value.parse().unwrap(),
-                "signature" => signature = value.to_owned(),
+                "name" => download.name = value.to_owned(),
+                "expires" => download.expires = value.parse().unwrap(),
+                "signature" => download.signature = value.to_owned(),
                 _ => panic!("unexpected {key}"),
             }
         }
-        (
-            segments[1].to_owned(),
-            segments[2].to_owned(),
-            segments[3].to_owned(),
-            expires,
-            signature,
-        )
+        download
     }
 
     async fn written(files: &LocalExportFiles, folder: &ExportFolder) {
@@ -188,53 +212,37 @@ mod tests {
         let folder = folder();
         written(&files, &folder).await;
         let url = files
-            .download_url(&folder, "a.csv", Duration::minutes(15))
+            .download_url(&folder, "a.csv", "ale-export-a.csv", Duration::minutes(15))
             .await
             .unwrap();
         assert!(url.starts_with("/exportfiler/ale/"), "{url}");
-        let (org, job, file, expires, signature) = parts(&url);
+        let signed = parts(&url);
+        assert_eq!(signed.name, "ale-export-a.csv");
         let now = OffsetDateTime::now_utc();
-        let path = files
-            .signed_file(&org, &job, &file, expires, &signature, now)
-            .unwrap();
+        let path = files.signed_file(&signed, now).unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"x");
-        // Expired, another organisation, another file, another expiry, a changed signature.
+        // Expired; another organisation, file, name, expiry; a changed signature.
         let later = now + Duration::minutes(16);
-        assert!(
-            files
-                .signed_file(&org, &job, &file, expires, &signature, later)
-                .is_err()
-        );
-        assert!(
-            files
-                .signed_file("lerum", &job, &file, expires, &signature, now)
-                .is_err()
-        );
-        assert!(
-            files
-                .signed_file(&org, &job, "b.csv", expires, &signature, now)
-                .is_err()
-        );
-        assert!(
-            files
-                .signed_file(&org, &job, &file, expires + 60, &signature, now)
-                .is_err()
-        );
-        let mut forged = signature.clone().into_bytes();
-        forged[0] = if forged[0] == b'0' { b'1' } else { b'0' };
-        let forged = String::from_utf8(forged).unwrap();
-        assert!(
-            files
-                .signed_file(&org, &job, &file, expires, &forged, now)
-                .is_err()
-        );
+        assert!(files.signed_file(&signed, later).is_err());
+        let changed: [fn(&mut SignedDownload); 5] = [
+            |d| d.organisation = "lerum".into(),
+            |d| d.file = "b.csv".into(),
+            |d| d.name = "other.csv".into(),
+            |d| d.expires += 60,
+            |d| {
+                let mut forged = std::mem::take(&mut d.signature).into_bytes();
+                forged[0] = if forged[0] == b'0' { b'1' } else { b'0' };
+                d.signature = String::from_utf8(forged).unwrap();
+            },
+        ];
+        for change in changed {
+            let mut other = signed.clone();
+            change(&mut other);
+            assert!(files.signed_file(&other, now).is_err(), "{other:?}");
+        }
         // Another secret's URL does not open it.
         let other = LocalExportFiles::new(dir.path(), &[8u8; 64]);
-        assert!(
-            other
-                .signed_file(&org, &job, &file, expires, &signature, now)
-                .is_err()
-        );
+        assert!(other.signed_file(&signed, now).is_err());
     }
 
     #[tokio::test]
@@ -242,13 +250,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = LocalExportFiles::new(dir.path(), &[7u8; 64]);
         let folder = folder();
-        for bad in ["../a.csv", ".a", "a/b", ""] {
-            assert!(
-                files
-                    .download_url(&folder, bad, Duration::minutes(1))
-                    .await
-                    .is_err()
-            );
+        for bad in ["../a.csv", ".a", "a/b", "a\".csv", ""] {
+            for (file, saved_as) in [(bad, "a.csv"), ("a.csv", bad)] {
+                assert!(
+                    files
+                        .download_url(&folder, file, saved_as, Duration::minutes(1))
+                        .await
+                        .is_err(),
+                    "{file} as {saved_as}"
+                );
+            }
         }
     }
 

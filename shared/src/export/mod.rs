@@ -50,7 +50,7 @@ pub use engine::{
 };
 pub use files::{DownloadLinks, ExportFiles};
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};
-pub use local::{InvalidDownload, LOCAL_DOWNLOAD_PATH, LocalExportFiles};
+pub use local::{InvalidDownload, LOCAL_DOWNLOAD_PATH, LocalExportFiles, SignedDownload};
 pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
 pub use permute::Permutation;
 #[cfg(feature = "s3")]

@@ -71,9 +71,10 @@ impl DownloadLinks for S3DownloadLinks {
         &self,
         folder: &ExportFolder,
         file: &str,
+        saved_as: &str,
         valid_for: Duration,
     ) -> io::Result<String> {
-        if !plain_file_name(file) {
+        if !plain_file_name(file) || !plain_file_name(saved_as) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "an export file name is a plain name",
@@ -90,7 +91,7 @@ impl DownloadLinks for S3DownloadLinks {
             .map(|segment| utf8_percent_encode(segment, UNRESERVED).to_string())
             .collect::<Vec<_>>()
             .join("/");
-        let disposition = attachment(file);
+        let disposition = attachment(saved_as);
         let url = format!(
             "{}{key}?response-content-disposition={}",
             self.bucket_url,
@@ -177,7 +178,12 @@ mod tests {
     async fn a_url_names_the_object_the_attachment_and_its_expiry() {
         let folder = folder();
         let url = links(None, Some("session-token/+="))
-            .download_url(&folder, "responses.csv", Duration::minutes(15))
+            .download_url(
+                &folder,
+                "responses.csv",
+                "ale-export-2026-12-05-1447-responses.csv",
+                Duration::minutes(15),
+            )
             .await
             .unwrap();
         let expected = format!(
@@ -186,7 +192,7 @@ mod tests {
         );
         assert!(url.starts_with(&expected), "{url}");
         assert!(url.contains(
-            "response-content-disposition=attachment%3B%20filename%3D%22responses.csv%22"
+            "response-content-disposition=attachment%3B%20filename%3D%22ale-export-2026-12-05-1447-responses.csv%22"
         ));
         assert!(url.contains("X-Amz-Expires=900"), "{url}");
         assert!(url.contains("X-Amz-Credential=AKIDEXAMPLE%2F"), "{url}");
@@ -202,7 +208,12 @@ mod tests {
     async fn an_endpoint_is_addressed_path_style() {
         let folder = folder();
         let url = links(Some("http://127.0.0.1:9000/"), None)
-            .download_url(&folder, "codebook.json", Duration::minutes(1))
+            .download_url(
+                &folder,
+                "codebook.json",
+                "codebook.json",
+                Duration::minutes(1),
+            )
             .await
             .unwrap();
         let expected = format!(
@@ -217,18 +228,23 @@ mod tests {
     async fn odd_names_and_validities_are_refused() {
         let links = links(None, None);
         let folder = folder();
-        for bad in ["../a.csv", ".a", "a/b", "a b.csv", ""] {
-            assert!(
-                links
-                    .download_url(&folder, bad, Duration::minutes(1))
-                    .await
-                    .is_err(),
-                "{bad}"
-            );
+        for bad in ["../a.csv", ".a", "a/b", "a b.csv", "a\".csv", ""] {
+            for (file, saved_as) in [(bad, "a.csv"), ("a.csv", bad)] {
+                assert!(
+                    links
+                        .download_url(&folder, file, saved_as, Duration::minutes(1))
+                        .await
+                        .is_err(),
+                    "{file} as {saved_as}"
+                );
+            }
         }
         for bad in [Duration::ZERO, Duration::days(8)] {
             assert!(
-                links.download_url(&folder, "a.csv", bad).await.is_err(),
+                links
+                    .download_url(&folder, "a.csv", "a.csv", bad)
+                    .await
+                    .is_err(),
                 "{bad}"
             );
         }

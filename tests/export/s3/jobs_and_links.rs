@@ -131,19 +131,29 @@ async fn a_presigned_url_downloads_its_file_until_it_expires_and_not_when_change
     sink.finish("responses.csv").await.unwrap();
     let links = bucket.links(&secret_key());
 
+    let saved_as = "ale-export-2026-12-05-1447-responses.csv";
     let url = links
-        .download_url(&folder, "responses.csv", time::Duration::minutes(15))
+        .download_url(
+            &folder,
+            "responses.csv",
+            saved_as,
+            time::Duration::minutes(15),
+        )
         .await
         .unwrap();
     let (status, disposition, body) = fetch(&url).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert_eq!(body, "löpnummer;ålder\n1;ung\n".as_bytes());
-    // s3s-fs answers with the object's own Content-Disposition (set at upload); AWS with
-    // the one the URL asks for. Both say the same.
+    // The server answers with the Content-Disposition the URL asks for: the download's
+    // name, not the object's own (`responses.csv`, set at upload).
     assert_eq!(
         disposition.as_deref(),
-        Some("attachment; filename=\"responses.csv\"")
+        Some(format!("attachment; filename=\"{saved_as}\"").as_str())
     );
+    // The name is signed: changed, the URL is refused.
+    let renamed = url.replace(saved_as, "ale-export-other-responses.csv");
+    assert_ne!(renamed, url);
+    assert_eq!(fetch(&renamed).await.0, 403);
 
     // A changed signature, another file under the same signature, another secret.
     let (head, signature) = url.split_once("X-Amz-Signature=").unwrap();
@@ -158,14 +168,24 @@ async fn a_presigned_url_downloads_its_file_until_it_expires_and_not_when_change
     assert_eq!(fetch(&other_file).await.0, 403);
     let wrong_secret = bucket
         .links("not-the-secret")
-        .download_url(&folder, "responses.csv", time::Duration::minutes(15))
+        .download_url(
+            &folder,
+            "responses.csv",
+            saved_as,
+            time::Duration::minutes(15),
+        )
         .await
         .unwrap();
     assert_eq!(fetch(&wrong_secret).await.0, 403);
 
     // Expired: valid for one second, fetched after two.
     let short = links
-        .download_url(&folder, "responses.csv", time::Duration::seconds(1))
+        .download_url(
+            &folder,
+            "responses.csv",
+            saved_as,
+            time::Duration::seconds(1),
+        )
         .await
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;

@@ -336,7 +336,12 @@ impl Exports {
         };
         let url = self
             .links
-            .download_url(&job.folder(), &file.name, self.policy.download_valid)
+            .download_url(
+                &job.folder(),
+                &file.name,
+                &job.download_name(&file.name),
+                self.policy.download_valid,
+            )
             .await
             .map_err(|e| WorkspaceError::Store(StoreError::unavailable(e)))?;
         self.workspace
