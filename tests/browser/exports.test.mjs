@@ -1,8 +1,8 @@
 // Issue #15's "Done when", through the pages only: a municipality makes a round, four
 // patients answer (their free texts start with = + - @ and hold å ä ö), staff ask for an
 // export with free text, press "Uppdatera" until it is ready and download the CSV files
-// (saved to target/export-downloads/ for tests/office/run.sh, which opens them with
-// LibreOffice). A wrong k comes back with the typed value and an error. The network
+// (saved to target/export-downloads/ for tests/office/run.sh, which opens them and
+// Excel's codebook with LibreOffice). A wrong k comes back with the typed value and an error. The network
 // then opens the comparison of its municipalities. axe (WCAG 2.1 A and AA) checks the
 // export pages, the error form and the comparison.
 
@@ -166,6 +166,8 @@ describe('issue #15 end to end: an export through the pages, and the network com
     assert.ok(excel.split(/\r?\n/)[0].includes(';'), 'the Excel file uses semicolons');
     const codebook = await download(page, 'codebook.csv');
     assert.ok(codebook.includes('helhet_ovrigt'));
+    const excelCodebook = await download(page, 'codebook_excel.csv');
+    assert.ok(excelCodebook.startsWith('\uFEFFvariable;'), 'Excel\'s codebook: a byte order mark and semicolons');
 
     // The list shows it.
     response = await andLoad(page, () => page.getByRole('link', { name: 'Tillbaka till exporterna' }).click());

@@ -43,6 +43,7 @@ async fn every_file_is_written_and_the_manifest_holds_their_hashes() {
             "responses_excel.csv",
             "responses.parquet",
             "codebook.csv",
+            "codebook_excel.csv",
             "codebook.json"
         ]
     );
@@ -271,6 +272,14 @@ async fn the_codebook_names_every_column_in_every_language_with_its_special_code
     assert_eq!(vet_ej["text_en"], "Rating?");
     assert_eq!(vet_ej["questionnaire"], "exporttest");
     assert_eq!(vet_ej["version"], "1");
+
+    // Excel's codebook: a byte-order mark, then the same records with `;`.
+    let excel = setup.read("out", "codebook_excel.csv");
+    let excel = excel
+        .strip_prefix('\u{feff}')
+        .expect("Excel's codebook starts with a byte-order mark");
+    assert!(excel.starts_with("variable;question;kind;"), "{excel}");
+    assert_eq!(parse(excel, b';'), csv_rows);
 }
 
 #[tokio::test]
@@ -290,6 +299,7 @@ async fn the_same_data_and_seed_give_byte_identical_files_and_another_seed_other
         "responses.csv",
         "responses_excel.csv",
         "codebook.csv",
+        "codebook_excel.csv",
         "codebook.json",
         "manifest.json",
     ] {

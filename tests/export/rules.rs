@@ -28,6 +28,7 @@ async fn no_ids_tokens_or_days_reach_the_files() {
         "responses.csv",
         "responses_excel.csv",
         "codebook.csv",
+        "codebook_excel.csv",
         "codebook.json",
         "manifest.json",
     ] {

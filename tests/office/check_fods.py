@@ -3,7 +3,8 @@
 control.fods must hold a formula (the import evaluates formulas, so the other checks
 can fail); every other file must hold none, must keep å ä ö (and Å Ä Ö) in its cells,
 must show the free texts that start with = + - @ as text, and must keep numbers as
-numbers. Exits 1 with every problem listed.
+numbers. The codebook (after --codebook) must hold no formula, keep å ä ö and have its
+columns in cells of their own. Exits 1 with every problem listed.
 """
 
 import sys
@@ -58,12 +59,39 @@ def check_export(path, problems):
     print(f"{path}: {len(found)} cells, {len(formulas)} formulas")
 
 
+def check_codebook(path, problems):
+    found = list(cells(path))
+    for text, _, formula in found:
+        if formula:
+            problems.append(f"{path}: a cell is a formula: {formula!r} (shown as {text!r})")
+    texts = [text for text, _, _ in found]
+    everything = "\n".join(texts)
+    for letter in "åäö":
+        if letter not in everything:
+            problems.append(f"{path}: no cell holds {letter!r}: Swedish characters were lost")
+    header = texts[:3]
+    if header != ["variable", "question", "kind"]:
+        problems.append(
+            f"{path}: the first cells are {header!r}, not variable, question, kind "
+            "(a BOM, encoding or separator problem)"
+        )
+    print(f"{path}: {len(found)} cells")
+
+
 def main():
-    control, *exports = sys.argv[1:]
+    arguments = sys.argv[1:]
+    codebooks = []
+    if "--codebook" in arguments:
+        at = arguments.index("--codebook")
+        codebooks = arguments[at + 1 :]
+        arguments = arguments[:at]
+    control, *exports = arguments
     problems = []
     check_control(control, problems)
     for path in exports:
         check_export(path, problems)
+    for path in codebooks:
+        check_codebook(path, problems)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         sys.exit(1)

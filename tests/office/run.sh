@@ -42,16 +42,17 @@ fi
 soffice --version || fail "soffice does not run"
 
 # The exported files, from the local server through the pages.
-if [ ! -f "$downloads/responses.csv" ] || [ ! -f "$downloads/responses_excel.csv" ]; then
+if [ ! -f "$downloads/responses.csv" ] || [ ! -f "$downloads/responses_excel.csv" ] || [ ! -f "$downloads/codebook_excel.csv" ]; then
   echo "tests/office/run.sh: no downloaded export in $downloads: running tests/browser/run.sh exports.test.mjs" >&2
   bash "$root/tests/browser/run.sh" exports.test.mjs
 fi
 [ -f "$downloads/responses.csv" ] || fail "$downloads/responses.csv is missing after the browser test"
 [ -f "$downloads/responses_excel.csv" ] || fail "$downloads/responses_excel.csv is missing after the browser test"
+[ -f "$downloads/codebook_excel.csv" ] || fail "$downloads/codebook_excel.csv is missing after the browser test"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp "$downloads/responses.csv" "$downloads/responses_excel.csv" "$work/"
+cp "$downloads/responses.csv" "$downloads/responses_excel.csv" "$downloads/codebook_excel.csv" "$work/"
 printf 'a,b\n=1+1,text\n' >"$work/control.csv"
 
 # Token 3: UTF-8 (76); 6: Swedish (1053), so decimal commas are numbers; 7: quoted
@@ -67,5 +68,7 @@ convert() {
 convert control.csv 44
 convert responses.csv 44
 convert responses_excel.csv 59
+convert codebook_excel.csv 59
 
-python3 "$here/check_fods.py" "$work/out/control.fods" "$work/out/responses.fods" "$work/out/responses_excel.fods"
+python3 "$here/check_fods.py" "$work/out/control.fods" "$work/out/responses.fods" "$work/out/responses_excel.fods" \
+  --codebook "$work/out/codebook_excel.fods"

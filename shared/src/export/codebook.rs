@@ -183,7 +183,20 @@ impl Codebook {
 
     /// `codebook.csv`: RFC 4180, UTF-8. Every text cell neutralised against formulas.
     pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
+        self.write(csv::Writer::from_writer(Vec::new()))
+    }
+
+    /// `codebook_excel.csv`: the same records for Excel with Swedish settings, as
+    /// `responses_excel.csv` is (a byte-order mark, `;`; no cell holds a decimal number),
+    /// so staff can read the codebook with a double click too. Without the mark Excel
+    /// reads UTF-8 as Windows-1252 (å, ä and ö garbled), and with `,` it puts each row in
+    /// one cell.
+    pub fn to_excel_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let bom = "\u{feff}".as_bytes().to_vec();
+        self.write(csv::WriterBuilder::new().delimiter(b';').from_writer(bom))
+    }
+
+    fn write(&self, mut writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
         let mut header = vec![
             "variable".to_owned(),
             "question".to_owned(),

@@ -24,6 +24,8 @@ pub const RESPONSES_FILE: &str = "responses.csv";
 /// Swedish settings opens correctly on a double click.
 pub const EXCEL_FILE: &str = "responses_excel.csv";
 pub const CODEBOOK_CSV: &str = "codebook.csv";
+/// The codebook as Excel with Swedish settings opens it (see [`EXCEL_FILE`]).
+pub const CODEBOOK_EXCEL: &str = "codebook_excel.csv";
 pub const CODEBOOK_JSON: &str = "codebook.json";
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -225,9 +227,14 @@ where
 
     let codebook = Codebook::new(&questionnaire, &layout);
     let codebook_csv = codebook.to_csv()?;
+    let codebook_excel = codebook.to_excel_csv()?;
     let mut codebook_json = serde_json::to_vec_pretty(&codebook).map_err(io::Error::other)?;
     codebook_json.push(b'\n');
-    for (name, bytes) in [(CODEBOOK_CSV, codebook_csv), (CODEBOOK_JSON, codebook_json)] {
+    for (name, bytes) in [
+        (CODEBOOK_CSV, codebook_csv),
+        (CODEBOOK_EXCEL, codebook_excel),
+        (CODEBOOK_JSON, codebook_json),
+    ] {
         let mut file = HashedFile::new(name);
         file.write(sink, &bytes).await?;
         let (size, sha256) = file.finish(sink).await?;

@@ -45,8 +45,8 @@ pub use aggregates::{AggregateRow, AggregateTable, NetworkAggregates, network_ag
 pub use codebook::Codebook;
 pub use columns::{ColumnKind, DONT_KNOW_CODE, Layout, NOT_APPLICABLE_CODE};
 pub use engine::{
-    CODEBOOK_CSV, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, Exported, MANIFEST_FILE,
-    RESPONSES_FILE, export,
+    CODEBOOK_CSV, CODEBOOK_EXCEL, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, Exported,
+    MANIFEST_FILE, RESPONSES_FILE, export,
 };
 pub use files::{DownloadLinks, ExportFiles};
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};

@@ -127,6 +127,7 @@ fn file_text(name: &str) -> &'static str {
         "responses.csv" => t("exports.file_responses"),
         "responses_excel.csv" => t("exports.file_responses_excel"),
         "codebook.csv" => t("exports.file_codebook"),
+        "codebook_excel.csv" => t("exports.file_codebook_excel"),
         "codebook.json" => t("exports.file_codebook_json"),
         "manifest.json" => t("exports.file_manifest"),
         "responses.parquet" => t("exports.file_parquet"),
