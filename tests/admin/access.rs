@@ -96,11 +96,13 @@ async fn walk(app: &AdminApp, attacker: &str, victim_org: &str) {
             }
             let allowed: &[StatusCode] = if !has_params {
                 // The caller's own pages; a network may not make patient rounds (403);
-                // a read that needs a query (the comparison) answers 422 without one.
+                // a read that needs a query (the comparison) answers 422 without one,
+                // and its file sends the reader back to the form (303).
                 &[
                     StatusCode::OK,
                     StatusCode::FORBIDDEN,
                     StatusCode::UNPROCESSABLE_ENTITY,
+                    StatusCode::SEE_OTHER,
                 ]
             } else if reply.status == StatusCode::FORBIDDEN {
                 // Checked above: refused whatever the object.

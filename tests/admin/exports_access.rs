@@ -154,13 +154,12 @@ async fn the_posts_need_the_csrf_token() {
     assert!(!actions(&app.audit("ale").await).contains(&AuditAction::ExportDownloaded));
 }
 
-#[tokio::test]
-async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
-    let app = spawn_admin().await;
-    answered_round(&app, "ale", "Våren", 8, patients, None).await;
+/// Ale's and Alingsås's rounds of eight; the year's comparison query with k = 3.
+async fn two_rounds_to_compare(app: &AdminApp) -> (i32, String) {
+    answered_round(app, "ale", "Våren", 8, patients, None).await;
     // Two of eight answer for the patient: a cell of 2, under k = 3.
     answered_round(
-        &app,
+        app,
         "alingsas",
         "Våren",
         8,
@@ -170,6 +169,13 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     .await;
     let year = time::OffsetDateTime::now_utc().year();
     let query = format!("questionnaire=patientupplevelse&from={year}-01-01&to={year}-12-31&k=3");
+    (year, query)
+}
+
+#[tokio::test]
+async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
+    let app = spawn_admin().await;
+    let (year, query) = two_rounds_to_compare(&app).await;
     let network = app.sign_in("gr").await;
 
     let form = app.get_as(&network, "/admin/jamforelse").await;
@@ -237,5 +243,124 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
             .count(),
         2,
         "the page and the API: {trail:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_comparison_downloads_as_a_csv_file_for_excel_with_hidden_counts_empty() {
+    let app = spawn_admin().await;
+    let (year, query) = two_rounds_to_compare(&app).await;
+    let network = app.sign_in("gr").await;
+
+    let page = app
+        .get_as(&network, &format!("/admin/jamforelse?{query}"))
+        .await;
+    page.assert_contains(&format!(
+        r#"href="/admin/jamforelse.csv?{}""#,
+        query.replace('&', "&amp;")
+    ));
+    let file = app
+        .get_as(&network, &format!("/admin/jamforelse.csv?{query}"))
+        .await;
+    file.assert_status(StatusCode::OK);
+    assert_eq!(file.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        file.headers["content-disposition"],
+        format!(
+            "attachment; filename=\"jamforelse-patientupplevelse-{year}-01-01-{year}-12-31.csv\""
+        )
+    );
+    let text = file
+        .body
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark first, for Excel");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec![
+            "fraga", "variabel", "kommun", "svarande", "kod", "svar", "antal", "dolt"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let who = |municipality: &str, code: &str| {
+        rows.iter()
+            .find(|r| &r[1] == "vem_svarar" && &r[2] == municipality && &r[4] == code)
+            .unwrap_or_else(|| panic!("no row for {municipality}, {code}"))
+            .clone()
+    };
+    let ale = who("Ale kommun", "patient");
+    assert_eq!(&ale[0], "Vem svarar på enkäten?");
+    assert_eq!(&ale[3], "8");
+    assert_eq!(&ale[5], "Jag är patienten och svarar själv");
+    // The counts are the API's, a hidden one empty and marked.
+    let (_, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
+    let table = body["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["variable"] == "vem_svarar")
+        .unwrap();
+    let mut hidden = 0;
+    for (municipality, row) in [("Ale kommun", 0), ("Alingsås kommun", 1)] {
+        let api_row = &table["rows"][row];
+        for (code, count) in table["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(api_row["counts"].as_array().unwrap())
+        {
+            let csv_row = who(municipality, code.as_str().unwrap());
+            match count.as_u64() {
+                Some(count) => {
+                    assert_eq!((&csv_row[6], &csv_row[7]), (count.to_string().as_str(), ""))
+                }
+                None => {
+                    hidden += 1;
+                    assert_eq!((&csv_row[6], &csv_row[7]), ("", "ja"));
+                }
+            }
+        }
+    }
+    assert!(hidden > 0, "the cell of 2 is hidden: {table}");
+    // The network's totals are rows too.
+    assert!(
+        rows.iter()
+            .any(|r| &r[1] == "vem_svarar" && &r[2] == "Hela nätverket")
+    );
+    // Every question's table: as many rows as the page has cells.
+    let cells = page.body.matches("<td>").count();
+    let svarande = page.body.matches("</th><td>").count();
+    assert_eq!(
+        rows.len(),
+        cells - svarande,
+        "one row per count cell of the page"
+    );
+
+    // A query the page refuses goes back to the page, which says why.
+    let bad = app
+        .get_as(
+            &network,
+            "/admin/jamforelse.csv?questionnaire=patientupplevelse&k=2",
+        )
+        .await;
+    bad.assert_status(StatusCode::SEE_OTHER);
+    assert!(bad.location.unwrap().starts_with("/admin/jamforelse?"));
+    // A municipality gets no comparison, as a file either.
+    let municipality = app.sign_in("ale").await;
+    let refused = app
+        .get_as(&municipality, &format!("/admin/jamforelse.csv?{query}"))
+        .await;
+    refused.assert_status(StatusCode::FORBIDDEN);
+    // Downloading is viewing: audited (a refused query is not).
+    let trail = actions(&app.audit("gr").await);
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|a| **a == AuditAction::AggregatesViewed)
+            .count(),
+        3,
+        "the page, the file and the API: {trail:?}"
     );
 }

@@ -3,24 +3,25 @@
 //! token), and per question a table of municipalities × answer codes. Hidden cells are
 //! shown as `×` with a spoken "dolt" and an explanation above the tables, never as empty
 //! cells (an empty cell reads as "no answers"). Use case: `Exports::network_aggregates`,
-//! which refuses a municipality.
+//! which refuses a municipality. The same tables download as a CSV file for Excel
+//! (`/admin/jamforelse.csv`, same query) for the network's own reports.
 
 use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{Markup, html};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use svar_shared::domain::QuestionnaireRef;
 use svar_shared::domain::questionnaire::{QuestionKind, Questionnaire, QuestionnaireId};
 use svar_shared::export::{
-    AggregateTable, DEFAULT_K, DONT_KNOW_CODE, NOT_APPLICABLE_CODE, NetworkAggregates,
+    AggregateTable, DEFAULT_K, DONT_KNOW_CODE, NOT_APPLICABLE_CODE, NetworkAggregates, neutralise,
 };
-use svar_shared::service::workspace::{QuestionnaireChoice, WorkspaceError};
+use svar_shared::service::workspace::{Caller, QuestionnaireChoice, WorkspaceError};
 
 use super::layout::{
     FieldError, Input, error_summary, input_field, page, scroll_table, title_with_errors,
@@ -30,14 +31,19 @@ use crate::auth::SignedIn;
 use crate::error::AdminError;
 use crate::texts::{t, tf};
 
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin/jamforelse")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/admin/jamforelse"),
+    ("GET", "/admin/jamforelse.csv"),
+];
 
 pub fn routes() -> Router<AdminState> {
-    Router::new().route("/admin/jamforelse", get(comparison))
+    Router::new()
+        .route("/admin/jamforelse", get(comparison))
+        .route("/admin/jamforelse.csv", get(comparison_csv))
 }
 
 /// The form's fields as typed.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ComparisonQuery {
     #[serde(default)]
     pub questionnaire: String,
@@ -55,12 +61,7 @@ async fn comparison(
     query: Result<Query<ComparisonQuery>, QueryRejection>,
 ) -> Result<Response, AdminError> {
     let caller = &signed_in.caller;
-    // The network's members: refuses a municipality, and names the table's rows.
-    let members = state.workspace.members(caller).await?;
-    let names: BTreeMap<String, String> = members
-        .into_iter()
-        .map(|m| (m.id.as_str().to_owned(), m.name))
-        .collect();
+    let names = member_names(&state, caller).await?;
     let questionnaires = state.workspace.questionnaire_choices(caller).await?;
     let typed = query.map(|Query(q)| q).unwrap_or_default();
     let mut view = View {
@@ -68,6 +69,7 @@ async fn comparison(
         questionnaires: &questionnaires,
         names: &names,
         definition: None,
+        query: query_string(&typed),
     };
     if typed.questionnaire.is_empty() && typed.from.is_empty() && typed.to.is_empty() {
         let typed = ComparisonQuery {
@@ -76,29 +78,8 @@ async fn comparison(
         };
         return Ok(view.render(&typed, None, None).into_response());
     }
-    match state
-        .exports
-        .network_aggregates(
-            caller,
-            &typed.questionnaire,
-            &typed.from,
-            &typed.to,
-            &typed.k,
-        )
-        .await
-    {
-        Ok(aggregates) => {
-            // The definition names the questions and codes; without it the ids show.
-            let definition = match QuestionnaireId::parse(&aggregates.questionnaire) {
-                Ok(id) => {
-                    let version = aggregates.version;
-                    state
-                        .workspace
-                        .questionnaire(&QuestionnaireRef { id, version })
-                        .await?
-                }
-                Err(_) => None,
-            };
+    match compared(&state, caller, &typed).await {
+        Ok((aggregates, definition)) => {
             view.definition = definition.as_ref();
             Ok(view.render(&typed, None, Some(&aggregates)).into_response())
         }
@@ -117,6 +98,150 @@ async fn comparison(
     }
 }
 
+/// The tables of the page as one CSV file for Excel with Swedish settings (a byte-order
+/// mark, `;`), "long": one row per question, municipality and answer, so a filter or a
+/// pivot table takes it apart. A hidden count is an empty cell with `dolt` = `ja`. A query
+/// the page would refuse goes back to the page, which says what is wrong.
+async fn comparison_csv(
+    State(state): State<AdminState>,
+    signed_in: SignedIn,
+    query: Result<Query<ComparisonQuery>, QueryRejection>,
+) -> Result<Response, AdminError> {
+    let caller = &signed_in.caller;
+    let names = member_names(&state, caller).await?;
+    let typed = query.map(|Query(q)| q).unwrap_or_default();
+    match compared(&state, caller, &typed).await {
+        Ok((aggregates, definition)) => {
+            let file = format!(
+                "attachment; filename=\"jamforelse-{}-{}-{}.csv\"",
+                aggregates.questionnaire,
+                plain(&typed.from),
+                plain(&typed.to)
+            );
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, file),
+                ],
+                comparison_table_csv(&aggregates, definition.as_ref(), &names),
+            )
+                .into_response())
+        }
+        Err(WorkspaceError::Invalid { .. }) => Ok(Redirect::to(&format!(
+            "/admin/jamforelse?{}",
+            query_string(&typed)
+        ))
+        .into_response()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The network's members' names by id; refuses a municipality.
+async fn member_names(
+    state: &AdminState,
+    caller: &Caller,
+) -> Result<BTreeMap<String, String>, WorkspaceError> {
+    Ok(state
+        .workspace
+        .members(caller)
+        .await?
+        .into_iter()
+        .map(|m| (m.id.as_str().to_owned(), m.name))
+        .collect())
+}
+
+/// The tables `typed` asks for, with the compared version's definition (it names the
+/// questions and codes; without it the ids show).
+async fn compared(
+    state: &AdminState,
+    caller: &Caller,
+    typed: &ComparisonQuery,
+) -> Result<(NetworkAggregates, Option<Questionnaire>), WorkspaceError> {
+    let aggregates = state
+        .exports
+        .network_aggregates(
+            caller,
+            &typed.questionnaire,
+            &typed.from,
+            &typed.to,
+            &typed.k,
+        )
+        .await?;
+    let definition = match QuestionnaireId::parse(&aggregates.questionnaire) {
+        Ok(id) => {
+            let version = aggregates.version;
+            state
+                .workspace
+                .questionnaire(&QuestionnaireRef { id, version })
+                .await?
+        }
+        Err(_) => None,
+    };
+    Ok((aggregates, definition))
+}
+
+fn query_string(typed: &ComparisonQuery) -> String {
+    // Four strings always encode.
+    serde_html_form::to_string(typed).unwrap_or_default()
+}
+
+/// A date as typed, kept to digits and `-` for a file name (the service has parsed it).
+fn plain(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect()
+}
+
+/// See [`comparison_csv`]. Every text cell is neutralised against formulas, as in the
+/// exports.
+pub fn comparison_table_csv(
+    aggregates: &NetworkAggregates,
+    definition: Option<&Questionnaire>,
+    names: &BTreeMap<String, String>,
+) -> Vec<u8> {
+    let bom = "\u{feff}".as_bytes().to_vec();
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(bom);
+    let header = [
+        "fraga", "variabel", "kommun", "svarande", "kod", "svar", "antal", "dolt",
+    ];
+    let mut records = vec![header.map(str::to_owned)];
+    for table in &aggregates.tables {
+        let labels = Labels::of(definition, table);
+        let total = (
+            t("comparison.col_total").to_owned(),
+            table.rows.iter().map(|r| r.n).sum::<u64>(),
+            &table.totals,
+        );
+        let rows = table.rows.iter().map(|row| {
+            let name = names
+                .get(&row.municipality)
+                .cloned()
+                .unwrap_or_else(|| row.municipality.clone());
+            (name, row.n, &row.counts)
+        });
+        for (municipality, n, counts) in rows.chain(std::iter::once(total)) {
+            for (code, count) in table.codes.iter().zip(counts) {
+                records.push([
+                    labels.caption.clone(),
+                    table.variable.clone(),
+                    municipality.clone(),
+                    n.to_string(),
+                    code.clone(),
+                    labels.code(code),
+                    count.map(|c| c.to_string()).unwrap_or_default(),
+                    if count.is_none() { "ja" } else { "" }.to_owned(),
+                ]);
+            }
+        }
+    }
+    for record in records {
+        // Writing to a vector cannot fail.
+        let _ = writer.write_record(record.iter().map(|cell| neutralise(cell).into_owned()));
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
 struct View<'a> {
     signed_in: &'a SignedIn,
     questionnaires: &'a [QuestionnaireChoice],
@@ -124,6 +249,8 @@ struct View<'a> {
     names: &'a BTreeMap<String, String>,
     /// The compared questionnaire version, for question texts and code labels.
     definition: Option<&'a Questionnaire>,
+    /// The query shown, for the link to the same tables as a CSV file.
+    query: String,
 }
 
 impl View<'_> {
@@ -187,6 +314,7 @@ impl View<'_> {
             .map_or(aggregates.questionnaire.as_str(), |c| c.title.as_str());
         html! {
             h2 #result { (tf("comparison.result_title", &[("questionnaire", &title), ("version", &aggregates.version)])) }
+            p { a href={ "/admin/jamforelse.csv?" (self.query) } { (t("comparison.download_csv")) } }
             p { (tf("comparison.suppressed_explain", &[("k", &aggregates.k)])) }
             @if aggregates.tables.is_empty() {
                 p { (t("comparison.no_tables")) }
