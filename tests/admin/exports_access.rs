@@ -172,6 +172,16 @@ async fn two_rounds_to_compare(app: &AdminApp) -> (i32, String) {
     (year, query)
 }
 
+/// The API's table of who answered (`vem_svarar`).
+fn who_answered(comparison: &Value) -> &Value {
+    comparison["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["variable"] == "vem_svarar")
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     let app = spawn_admin().await;
@@ -207,12 +217,7 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     let (status, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["k"], 3);
-    let table = body["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["variable"] == "vem_svarar")
-        .unwrap();
+    let table = who_answered(&body);
     assert!(
         table["rows"]
             .as_array()
@@ -296,12 +301,7 @@ async fn the_comparison_downloads_as_a_csv_file_for_excel_with_hidden_counts_emp
     assert_eq!(&ale[5], "Jag är patienten och svarar själv");
     // The counts are the API's, a hidden one empty and marked.
     let (_, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
-    let table = body["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["variable"] == "vem_svarar")
-        .unwrap();
+    let table = who_answered(&body);
     let mut hidden = 0;
     for (municipality, row) in [("Ale kommun", 0), ("Alingsås kommun", 1)] {
         let api_row = &table["rows"][row];
