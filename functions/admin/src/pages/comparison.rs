@@ -195,7 +195,7 @@ fn plain(typed: &str) -> String {
 
 /// See [`comparison_csv`]. Every text cell is neutralised against formulas, as in the
 /// exports.
-pub fn comparison_table_csv(
+fn comparison_table_csv(
     aggregates: &NetworkAggregates,
     definition: Option<&Questionnaire>,
     names: &BTreeMap<String, String>,
