@@ -285,6 +285,8 @@ pub async fn get(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DownloadLinkBody {
     /// Works without a key until `expires_at`; relative to this server for local files.
+    /// The file downloads as `<organisation>-export-<YYYY-MM-DD-HHMM>-<file>` (when the
+    /// export was asked for, Swedish time).
     pub url: String,
     #[schema(format = DateTime)]
     pub expires_at: String,
