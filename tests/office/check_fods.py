@@ -34,16 +34,23 @@ def check_control(path, problems):
         )
 
 
-def check_export(path, problems):
-    found = list(cells(path))
+def check_text_cells(path, found, letters, problems):
+    """No cell may be a formula and each of `letters` must be in some cell; returns the
+    cells' texts and how many were formulas."""
     formulas = [(text, formula) for text, _, formula in found if formula]
     for text, formula in formulas:
         problems.append(f"{path}: a cell is a formula: {formula!r} (shown as {text!r})")
     texts = [text for text, _, _ in found]
     everything = "\n".join(texts)
-    for letter in "åäöÅÄÖ":
+    for letter in letters:
         if letter not in everything:
             problems.append(f"{path}: no cell holds {letter!r}: Swedish characters were lost")
+    return texts, len(formulas)
+
+
+def check_export(path, problems):
+    found = list(cells(path))
+    texts, formulas = check_text_cells(path, found, "åäöÅÄÖ", problems)
     for start in "=+-@":
         starts = [t for t in texts if t.lstrip("'").startswith(start)]
         if not starts:
@@ -56,19 +63,12 @@ def check_export(path, problems):
     first = texts[0] if texts else ""
     if first != "rad":
         problems.append(f"{path}: the first cell is {first!r}, not 'rad' (a BOM or encoding problem)")
-    print(f"{path}: {len(found)} cells, {len(formulas)} formulas")
+    print(f"{path}: {len(found)} cells, {formulas} formulas")
 
 
 def check_codebook(path, problems):
     found = list(cells(path))
-    for text, _, formula in found:
-        if formula:
-            problems.append(f"{path}: a cell is a formula: {formula!r} (shown as {text!r})")
-    texts = [text for text, _, _ in found]
-    everything = "\n".join(texts)
-    for letter in "åäö":
-        if letter not in everything:
-            problems.append(f"{path}: no cell holds {letter!r}: Swedish characters were lost")
+    texts, _ = check_text_cells(path, found, "åäö", problems)
     header = texts[:3]
     if header != ["variable", "question", "kind"]:
         problems.append(
