@@ -1,6 +1,7 @@
 //! Swedish time: the clock and calendar of the patients and staff Svar serves. The day a
-//! response was sent, the date on a letter and the times on the workspace's pages are
-//! Swedish ones; what is stored as an instant stays UTC (`OffsetDateTime`).
+//! response was sent, an export's month and deletion day, the date in an invitation
+//! file's name and the times on the workspace's pages are Swedish ones; what is stored
+//! as an instant stays UTC (`OffsetDateTime`).
 
 use time::{Date, OffsetDateTime, UtcOffset};
 
