@@ -18,17 +18,20 @@ pub const REMOVED: &str = "[borttaget]";
 /// Each pattern compiled once; the order matters (see [`scrub`]).
 static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
-        // Personnummer and samordningsnummer (day + 60): [CC]YYMMDD, then `-`, `+` or
-        // nothing, then four digits.
-        r"\b(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-+]?\d{4}\b",
+        // Personnummer and samordningsnummer (day + 60): [CC]YYMMDD, then `-`, `+`, an en
+        // dash (phones and word processors make one), a space or nothing, then four digits.
+        r"\b(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-+– ]?\d{4}\b",
         // E-mail addresses.
         r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+",
-        // Swedish phone numbers: 0 or +46 / 0046, an area or mobile prefix, then 5 to 8
-        // digits in groups separated by single spaces or dashes.
-        r"(?:\+46|\b0046|\b0)[ -]?\(?\d{1,3}\)?[ -]?\d(?:[ -]?\d){4,7}\b",
+        // Swedish phone numbers: 0 or +46 / 0046 (perhaps with "(0)"), an area or mobile
+        // prefix, a separator (`-`, en dash, `/` or `.`, perhaps between spaces, or a
+        // space), then 5 to 8 digits in groups separated by single spaces or dashes.
+        r"(?:\+46|\b0046|\b0) ?(?:\(0\) ?)?\(?\d{1,3}\)?(?: ?[-–/.] ?| )?\d(?:[ \-–]?\d){4,7}\b",
         // Street addresses: a street name by its Swedish ending, then a house number and
-        // perhaps a letter: "Storgatan 12", "Kungsgatan 5B", "Björkvägen 3 A".
-        r"(?i)\b[\p{L}]*(?:gatan|gata|vägen|väg|gränd|gränden|stigen|backen|torget|torg|platsen|allén|allé|leden|esplanaden|promenaden|kajen|stranden|liden)\s+\d{1,4}(?:\s?[a-z]\b)?",
+        // perhaps a letter: "Storgatan 12", "Kungsgatan 5B", "Björkvägen 3 A",
+        // "Granslingan 7"; or shortened to "Storg. 12", "Björkv. 3".
+        r"(?i)\b[\p{L}]*(?:gatan|gata|vägen|väg|gränd|gränden|stigen|backen|torget|torg|platsen|allén|allé|leden|esplanaden|promenaden|kajen|stranden|liden|slingan|stråket|gången|ringen|höjden|hagen|kroken|lyckan)\s+\d{1,4}(?:\s?[a-z]\b)?",
+        r"(?i)\b\p{L}{3,}[gv]\.\s?\d{1,4}(?:\s?[a-z]\b)?",
     ]
     .iter()
     .map(|pattern| Regex::new(pattern).expect("the scrubbing patterns are valid (tested)"))
@@ -86,6 +89,9 @@ mod tests {
             "701063-2391",
             "197010632391",
             "19701091-2391",
+            "121212–1212",
+            "19121212 1212",
+            "121212 1212",
         ] {
             assert_removed(&format!("Mitt nr är {number}."), "Mitt nr är [borttaget].");
         }
@@ -106,6 +112,13 @@ mod tests {
             "08-123 456 78",
             "08-12345678",
             "0303-12345",
+            "070 - 123 45 67",
+            "070 – 123 45 67",
+            "031/123456",
+            "070.123 45 67",
+            "+46 (0)70-123 45 67",
+            "0708-12 34 56",
+            "0708 12 34 56",
         ] {
             assert_removed(
                 &format!("Ring {number} i morgon"),
@@ -135,6 +148,12 @@ mod tests {
             "Lilla Torget 4",
             "Solstigen 7",
             "Karl Johans gata 3",
+            "Granslingan 7",
+            "Tallstråket 2",
+            "Björkhagen 12",
+            "Solhöjden 4 b",
+            "Storg. 12",
+            "Björkv. 3",
         ] {
             let text = format!("Jag bor på {address} sedan länge");
             let scrubbed = scrub(&text);
@@ -160,6 +179,10 @@ mod tests {
             "År 2025 var bättre än 2024.",
             "Mellan 1/3 och 15/4 2026 fick jag hjälp 2 gånger.",
             "Summan var 1234567 kronor.",
+            "Hon kom kl 08.30-09.15 och igen kl. 14.00.",
+            "Jag har fått hjälp i 12 år, 3 gånger per dag.",
+            "Avdelning 2 på Solgården, rum 14, var bäst.",
+            "Se sidan 12 ang. 3 frågor.",
         ] {
             assert_eq!(scrub(text), text);
         }
