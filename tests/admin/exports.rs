@@ -456,6 +456,72 @@ async fn bad_values_come_back_in_plain_words_with_what_was_typed() {
     );
 }
 
+/// Rounds of two versions of a questionnaire are exported together (tests/export/versions.rs),
+/// unless a question changed kind: then the form says which, before any job is made.
+#[tokio::test]
+async fn versions_whose_question_changed_kind_are_refused_by_the_form_by_name() {
+    let app = spawn_admin().await;
+    let mut second = svar_shared::domain::questionnaire::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|q| q.id.as_str() == "patientupplevelse")
+        .unwrap();
+    second.version = 2;
+    let question = second
+        .sections
+        .iter_mut()
+        .flat_map(|s| s.questions.iter_mut())
+        .find(|q| q.id.as_str() == "helhet_betyg")
+        .unwrap();
+    let svar_shared::domain::questionnaire::QuestionKind::SingleChoice { options } =
+        question.kind.clone()
+    else {
+        panic!("helhet_betyg is a single choice");
+    };
+    question.kind = svar_shared::domain::questionnaire::QuestionKind::MultipleChoice {
+        options,
+        max_choices: None,
+    };
+    app.store.publish_questionnaire(&second).await.unwrap();
+    answered_round(&app, "ale", "Förra året", 7, patients, None).await;
+    let later = Round::open_patient_round(
+        slug("ale"),
+        "I år",
+        QuestionnaireRef {
+            id: slug("patientupplevelse"),
+            version: 2,
+        },
+        time::OffsetDateTime::now_utc(),
+    );
+    app.store.create_round(&later).await.unwrap();
+    let session = app.sign_in("ale").await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let reply = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[
+                ("questionnaire", "patientupplevelse"),
+                ("from", &from),
+                ("to", &to),
+            ],
+        )
+        .await;
+    reply.assert_status(StatusCode::CONFLICT);
+    reply.assert_contains(
+        "Frågan ”helhet_betyg” har en annan svarstyp i version 1 av enkäten än i version 2",
+    );
+    reply.assert_contains(r#"id="questionnaire-error""#);
+    assert!(
+        app.exports
+            .jobs(&app.caller("ale").await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 #[tokio::test]
 async fn progress_and_failure_are_shown_in_plain_words_and_block_downloads() {
     let app = spawn_admin().await;

@@ -226,6 +226,7 @@ async fn the_codebook_names_every_column_in_every_language_with_its_special_code
         serde_json::from_str(&setup.read("out", "codebook.json")).unwrap();
     assert_eq!(json["questionnaire"], "exporttest");
     assert_eq!(json["version"], 1);
+    assert_eq!(json["versions"], serde_json::json!([1]));
     assert_eq!(json["languages"], serde_json::json!(["sv", "en"]));
     let variables = json["variables"].as_array().unwrap();
     let header = setup
@@ -271,7 +272,7 @@ async fn the_codebook_names_every_column_in_every_language_with_its_special_code
     assert_eq!(vet_ej["special"], "dont_know");
     assert_eq!(vet_ej["text_en"], "Rating?");
     assert_eq!(vet_ej["questionnaire"], "exporttest");
-    assert_eq!(vet_ej["version"], "1");
+    assert_eq!(vet_ej["versions"], "1");
 
     // Excel's codebook: a byte-order mark, then the same records with `;`.
     let excel = setup.read("out", "codebook_excel.csv");

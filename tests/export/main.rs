@@ -1,7 +1,8 @@
 //! The export engine against the embedded store: the files, every anonymisation rule,
 //! the k threshold, a sink that fails half-way, the network's aggregates and
 //! `responses.parquet`; the export function's handler (`lambda`); and the export files in
-//! S3 (`s3`, ignored unless the S3 test server runs: tests/services.sh).
+//! S3 (`s3`, ignored unless the S3 test server runs: tests/services.sh); rounds of two
+//! questionnaire versions in one export (`versions`).
 
 mod aggregates;
 mod files;
@@ -9,6 +10,7 @@ mod lambda;
 mod parquet_file;
 mod rules;
 mod s3;
+mod versions;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,13 +2,14 @@
 //!
 //! `codebook.csv` is long: one row per variable and code (one row with an empty code for
 //! variables without codes), so it filters and joins in any tool. `codebook.json` holds
-//! the same as one document.
+//! the same as one document. Each variable and code says which versions of the
+//! questionnaire asked it ([`Versions`]): an export over several years may span versions.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::domain::questionnaire::{QuestionKind, Questionnaire};
+use crate::domain::questionnaire::QuestionKind;
 use crate::domain::text::Localized;
 use crate::domain::text::SWEDISH as SWEDISH_FIRST;
 
@@ -16,6 +17,7 @@ use super::columns::{
     ColumnKind, DONT_KNOW_CODE, Layout, MONTH_COLUMN, NOT_APPLICABLE_CODE, ROUND_COLUMN, ROW_COLUMN,
 };
 use super::scrub::neutralise;
+use super::versions::{VersionSet, Versions};
 
 /// The labels of the reserved codes, as respondents saw them (`shared/ui/*.toml`); kept
 /// here so the export does not depend on the web layer's strings.
@@ -30,7 +32,10 @@ fn special_label(code: &str) -> Localized {
 #[derive(Debug, Serialize)]
 pub struct Codebook {
     pub questionnaire: String,
+    /// The newest version: the texts are its own where it asked the question.
     pub version: u32,
+    /// Every version among the exported rounds, oldest first.
+    pub versions: Vec<u32>,
     pub title: Localized,
     pub languages: Vec<String>,
     pub variables: Vec<Variable>,
@@ -44,6 +49,8 @@ pub struct Variable {
     pub kind: &'static str,
     pub text: Localized,
     pub codes: Vec<Code>,
+    /// The versions that asked it; a row of another version has an empty cell.
+    pub versions: Vec<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -53,6 +60,8 @@ pub struct Code {
     /// `dont_know` or `not_applicable` for the reserved codes, else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub special: Option<&'static str>,
+    /// The versions that offered it.
+    pub versions: Vec<u32>,
 }
 
 fn fixed_text(name: &str) -> Localized {
@@ -67,23 +76,29 @@ fn fixed_text(name: &str) -> Localized {
     }
 }
 
-fn specials(dont_know: bool, not_applicable: bool) -> Vec<Code> {
+/// The reserved codes question `id` offered, with the versions that offered them.
+fn specials(versions: &Versions, id: &str) -> Vec<Code> {
     [
-        (dont_know, DONT_KNOW_CODE, "dont_know"),
-        (not_applicable, NOT_APPLICABLE_CODE, "not_applicable"),
+        (true, DONT_KNOW_CODE, "dont_know"),
+        (false, NOT_APPLICABLE_CODE, "not_applicable"),
     ]
     .into_iter()
-    .filter(|(offered, _, _)| *offered)
-    .map(|(_, code, special)| Code {
+    .map(|(dont_know, code, special)| (versions.offering_special(id, dont_know), code, special))
+    .filter(|(offered, _, _)| *offered != VersionSet::default())
+    .map(|(offered, code, special)| Code {
         code: code.to_owned(),
         label: special_label(code),
         special: Some(special),
+        versions: versions.numbers_in(offered),
     })
     .collect()
 }
 
 impl Codebook {
-    pub fn new(questionnaire: &Questionnaire, layout: &Layout) -> Self {
+    /// The codebook of `layout`, made from `versions.questionnaire`.
+    pub fn new(versions: &Versions, layout: &Layout) -> Self {
+        let questionnaire = &versions.questionnaire;
+        let all = versions.numbers.clone();
         let mut languages = BTreeSet::new();
         let mut variables = Vec::new();
         languages.extend(questionnaire.title.codes().map(str::to_owned));
@@ -95,10 +110,15 @@ impl Codebook {
                     kind: column.kind.as_str(),
                     text: fixed_text(&column.name),
                     codes: Vec::new(),
+                    versions: all.clone(),
                 });
                 continue;
             };
             let question = &layout.questions[index];
+            let id = question.id.as_str();
+            let asked = column
+                .asked_in
+                .map_or_else(|| all.clone(), |set| versions.numbers_in(set));
             languages.extend(question.text.codes().map(str::to_owned));
             let flag = || {
                 vec![
@@ -106,11 +126,13 @@ impl Codebook {
                         code: "1".into(),
                         label: Localized::swedish("Valt").with("en", "Chosen"),
                         special: None,
+                        versions: asked.clone(),
                     },
                     Code {
                         code: "0".into(),
                         label: Localized::swedish("Inte valt").with("en", "Not chosen"),
                         special: None,
+                        versions: asked.clone(),
                     },
                 ]
             };
@@ -136,9 +158,10 @@ impl Codebook {
                             code: o.code.to_string(),
                             label: o.label.clone(),
                             special: None,
+                            versions: versions.numbers_in(versions.offering(id, o.code.as_str())),
                         })
                         .collect();
-                    codes.extend(specials(question.dont_know, question.not_applicable));
+                    codes.extend(specials(versions, id));
                     (question.text.clone(), codes)
                 }
                 (_, QuestionKind::YesNo) => {
@@ -147,20 +170,19 @@ impl Codebook {
                             code: "1".into(),
                             label: Localized::swedish("Ja").with("en", "Yes"),
                             special: None,
+                            versions: asked.clone(),
                         },
                         Code {
                             code: "0".into(),
                             label: Localized::swedish("Nej").with("en", "No"),
                             special: None,
+                            versions: asked.clone(),
                         },
                     ];
-                    codes.extend(specials(question.dont_know, question.not_applicable));
+                    codes.extend(specials(versions, id));
                     (question.text.clone(), codes)
                 }
-                _ => (
-                    question.text.clone(),
-                    specials(question.dont_know, question.not_applicable),
-                ),
+                _ => (question.text.clone(), specials(versions, id)),
             };
             variables.push(Variable {
                 name: column.name.clone(),
@@ -168,6 +190,7 @@ impl Codebook {
                 kind: column.kind.as_str(),
                 text,
                 codes,
+                versions: asked,
             });
         }
         let mut languages: Vec<String> = languages.into_iter().collect();
@@ -175,6 +198,7 @@ impl Codebook {
         Self {
             questionnaire: questionnaire.id.to_string(),
             version: questionnaire.version,
+            versions: all,
             title: questionnaire.title.clone(),
             languages,
             variables,
@@ -205,14 +229,14 @@ impl Codebook {
         header.extend(self.languages.iter().map(|l| format!("text_{l}")));
         header.push("code".to_owned());
         header.extend(self.languages.iter().map(|l| format!("label_{l}")));
-        header.extend(["special", "questionnaire", "version"].map(str::to_owned));
+        header.extend(["special", "questionnaire", "versions"].map(str::to_owned));
         writer.write_record(&header)?;
-        let version = self.version.to_string();
         for variable in &self.variables {
             let no_code = [Code {
                 code: String::new(),
                 label: Localized::swedish(""),
                 special: None,
+                versions: variable.versions.clone(),
             }];
             let codes = if variable.codes.is_empty() {
                 &no_code[..]
@@ -234,7 +258,14 @@ impl Codebook {
                 row.extend(self.languages.iter().map(|l| in_language(&code.label, l)));
                 row.push(code.special.unwrap_or("").to_owned());
                 row.push(self.questionnaire.clone());
-                row.push(version.clone());
+                // Space-separated, so a spreadsheet never reads "1 2" as a number.
+                row.push(
+                    code.versions
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
                 writer.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
             }
         }

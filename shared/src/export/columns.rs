@@ -21,6 +21,7 @@ use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire, RESERV
 
 use super::scrub::{neutralise, scrub};
 use super::stored::{Reader, StoredAnswer, StoredRow};
+use super::versions::{VersionSet, Versions};
 
 /// The reserved codes, by meaning.
 pub const DONT_KNOW_CODE: &str = RESERVED_CODES[0];
@@ -75,9 +76,14 @@ pub struct Column {
     /// Index of the question in [`Layout::questions`]; `None` for the first three columns.
     pub question: Option<usize>,
     part: Part,
+    /// The versions that asked what the column shows, when not every version of the
+    /// export did ([`Layout::limit_to_versions`]); a row of another version gets an empty
+    /// cell.
+    pub(super) asked_in: Option<VersionSet>,
 }
 
-/// The columns of one export of one questionnaire version.
+/// The columns of one export: of one questionnaire version, or of several merged
+/// ([`Versions`]).
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub questions: Vec<Question>,
@@ -98,6 +104,7 @@ impl Layout {
             kind,
             question: None,
             part: Part::Whole,
+            asked_in: None,
         };
         let mut columns = vec![
             fixed(ROW_COLUMN, ColumnKind::RowNumber),
@@ -112,6 +119,7 @@ impl Layout {
                 kind,
                 question: Some(index),
                 part,
+                asked_in: None,
             };
             let id = question.id.as_str();
             match &question.kind {
@@ -171,6 +179,27 @@ impl Layout {
         Ok(Self { questions, columns })
     }
 
+    /// Marks each question column with the versions that asked what it shows, where
+    /// that is not every version, so that [`Layout::fill`] leaves it empty for a row of
+    /// another version (a `0` flag would say "not chosen" of an option not offered).
+    pub fn limit_to_versions(&mut self, versions: &Versions) {
+        let all = versions.all();
+        for column in &mut self.columns {
+            let Some(index) = column.question else {
+                continue;
+            };
+            let id = self.questions[index].id.as_str();
+            let asked = match &column.part {
+                Part::Whole => versions.asking(id),
+                Part::Option(code) => versions.offering(id, code),
+                Part::Special(answer) => {
+                    versions.offering_special(id, matches!(answer, Answer::DontKnow))
+                }
+            };
+            column.asked_in = (asked != all).then_some(asked);
+        }
+    }
+
     /// The column showing question `id` whole (a single choice, yes/no …), if any.
     pub fn whole_column(&self, id: &str) -> Option<usize> {
         self.columns.iter().position(|c| {
@@ -199,6 +228,13 @@ impl Layout {
                 });
                 continue;
             };
+            if column
+                .asked_in
+                .is_some_and(|asked| !asked.contains(row.version))
+            {
+                cells.push(Cow::Borrowed(""));
+                continue;
+            }
             cells.push(cell(column, row.answers[index].as_ref(), stats));
         }
     }

@@ -18,6 +18,7 @@ use super::response_files::write_rows;
 use super::rows::{ReadRows, background_columns, read_rows};
 use super::scrub::REMOVED;
 use super::sink::{ExportSink, HashedFile};
+use super::versions::{Versions, VersionsError};
 
 pub const RESPONSES_FILE: &str = "responses.csv";
 /// UTF-8 with a byte-order mark, `;` between cells and the decimal comma: what Excel with
@@ -77,6 +78,8 @@ pub enum ExportError {
     #[error("the questionnaire cannot be exported: {0}")]
     Layout(String),
     #[error(transparent)]
+    Versions(#[from] VersionsError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("an export file could not be written")]
     Write(#[source] io::Error),
@@ -129,10 +132,9 @@ fn month(day: Date) -> String {
     format!("{:04}-{:02}", day.year(), u8::from(day.month()))
 }
 
-async fn load_questionnaires<S>(
-    store: &S,
-    rounds: &[Round],
-) -> Result<(Questionnaire, Vec<u32>), ExportError>
+/// Every version of the questionnaire the rounds use, merged ([`Versions`]): the service
+/// checks the same before it makes a job ([`check_versions`]).
+async fn load_questionnaires<S>(store: &S, rounds: &[Round]) -> Result<Versions, ExportError>
 where
     S: QuestionnaireStore + ?Sized,
 {
@@ -143,31 +145,29 @@ where
     {
         return Err(ExportError::MixedQuestionnaires);
     }
-    let versions: BTreeSet<u32> = rounds.iter().map(|r| r.questionnaire.version).collect();
-    let newest = versions
-        .last()
-        .copied()
-        .unwrap_or(first.questionnaire.version);
-    for version in &versions {
-        if store
-            .questionnaire(&first.questionnaire.id, *version)
+    let numbers: BTreeSet<u32> = rounds.iter().map(|r| r.questionnaire.version).collect();
+    let mut versions: Vec<Questionnaire> = Vec::with_capacity(numbers.len());
+    for version in numbers {
+        let questionnaire = store
+            .questionnaire(&first.questionnaire.id, version)
             .await?
-            .is_none()
-        {
-            return Err(ExportError::UnknownQuestionnaire {
+            .ok_or_else(|| ExportError::UnknownQuestionnaire {
                 id: first.questionnaire.id.to_string(),
-                version: *version,
-            });
-        }
+                version,
+            })?;
+        versions.push(questionnaire);
     }
-    let questionnaire = store
-        .questionnaire(&first.questionnaire.id, newest)
-        .await?
-        .ok_or_else(|| ExportError::UnknownQuestionnaire {
-            id: first.questionnaire.id.to_string(),
-            version: newest,
-        })?;
-    Ok((questionnaire, versions.into_iter().collect()))
+    Ok(Versions::merge(versions)?)
+}
+
+/// Whether the rounds' questionnaire versions can be exported together: the service's
+/// check before it makes a job, so the form names the question that changed kind
+/// instead of a job failing.
+pub async fn check_versions<S>(store: &S, rounds: &[Round]) -> Result<(), ExportError>
+where
+    S: QuestionnaireStore + ?Sized,
+{
+    load_questionnaires(store, rounds).await.map(|_| ())
 }
 
 async fn run<S>(
@@ -187,7 +187,17 @@ where
     if rounds.len() > usize::from(u16::MAX) {
         return Err(ExportError::Layout("too many rounds in one export".into()));
     }
-    let (questionnaire, versions) = load_questionnaires(store, rounds).await?;
+    let versions = load_questionnaires(store, rounds).await?;
+    let questionnaire = &versions.questionnaire;
+    // Each round's version, by its slot among the export's versions.
+    let round_versions: Vec<usize> = rounds
+        .iter()
+        .map(|r| {
+            versions
+                .slot(r.questionnaire.version)
+                .ok_or_else(|| ExportError::Layout("a round's version was not loaded".into()))
+        })
+        .collect::<Result<_, _>>()?;
     // The cheap check first, so a small round fails at once.
     for round in rounds {
         let count = store.count_responses(&round.id).await?;
@@ -199,15 +209,24 @@ where
             });
         }
     }
-    let layout = Layout::new(&questionnaire, options.free_text).map_err(ExportError::Layout)?;
-    let background = background_columns(&questionnaire, &layout, options)?;
+    let mut layout = Layout::new(questionnaire, options.free_text).map_err(ExportError::Layout)?;
+    layout.limit_to_versions(&versions);
+    let background = background_columns(questionnaire, &layout, options)?;
     let ReadRows {
         spills,
         pages,
         counts,
         round_rows,
         stats,
-    } = read_rows(store, rounds, options, &layout, &background).await?;
+    } = read_rows(
+        store,
+        rounds,
+        &round_versions,
+        options,
+        &layout,
+        &background,
+    )
+    .await?;
     let total: u64 = round_rows.iter().sum();
     let plan = kanon::plan(&counts, k);
     drop(counts);
@@ -225,7 +244,7 @@ where
     .await?;
     let background = background.background;
 
-    let codebook = Codebook::new(&questionnaire, &layout);
+    let codebook = Codebook::new(&versions, &layout);
     let codebook_csv = codebook.to_csv()?;
     let codebook_excel = codebook.to_excel_csv()?;
     let mut codebook_json = serde_json::to_vec_pretty(&codebook).map_err(io::Error::other)?;
@@ -252,7 +271,7 @@ where
         questionnaire: ManifestQuestionnaire {
             id: questionnaire.id.to_string(),
             version: questionnaire.version,
-            versions,
+            versions: versions.numbers.clone(),
         },
         rounds: rounds
             .iter()

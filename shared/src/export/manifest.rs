@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
-/// Which format of export this is; raised when files or columns change meaning.
-pub const FORMAT: &str = "svar-export/1";
+/// Which format of export this is; raised when files or columns change meaning. 2: the
+/// codebook's `version` became `versions` (the versions that asked each variable and
+/// offered each code), for exports across versions.
+pub const FORMAT: &str = "svar-export/2";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Manifest {

@@ -10,6 +10,10 @@
 //!   responses is not exported;
 //! - every text cell is neutralised against spreadsheet formulas.
 //!
+//! Rounds of several versions of the questionnaire are written by the newest with what
+//! only older ones asked added ([`Versions`]); a cell the row's version did not ask is
+//! empty.
+//!
 //! One read of the store: each row is counted (background combinations) and spilled to
 //! an anonymous temporary file (spill.rs); the rows are then written from the spill with
 //! the k-anonymity plan the counts gave. With the `parquet` feature, `responses.parquet` holds the same cells in
@@ -38,6 +42,7 @@ mod sink;
 mod spill;
 mod stored;
 mod suppression;
+mod versions;
 
 #[cfg(feature = "parquet")]
 pub use self::parquet::{PARQUET_FILE, ROW_GROUP_BYTES, ROW_GROUP_ROWS};
@@ -46,7 +51,7 @@ pub use codebook::Codebook;
 pub use columns::{ColumnKind, DONT_KNOW_CODE, Layout, NOT_APPLICABLE_CODE};
 pub use engine::{
     CODEBOOK_CSV, CODEBOOK_EXCEL, CODEBOOK_JSON, EXCEL_FILE, ExportError, ExportOptions, Exported,
-    MANIFEST_FILE, RESPONSES_FILE, export,
+    MANIFEST_FILE, RESPONSES_FILE, check_versions, export,
 };
 pub use files::{DownloadLinks, ExportFiles};
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};
@@ -60,3 +65,4 @@ pub use scrub::{REMOVED, neutralise, scrub};
 pub use sink::{ExportSink, FolderSink};
 pub use stored::{Reader, StoredAnswer, StoredRow, Text};
 pub use suppression::{Suppression, suppress};
+pub use versions::{KindChanged, MAX_VERSIONS, VersionSet, Versions, VersionsError};

@@ -90,6 +90,8 @@ struct RowScanner {
     layout: Layout,
     background: Background,
     slots: Vec<usize>,
+    /// Each round's questionnaire version, by its slot (`StoredRow::version`).
+    round_versions: Vec<usize>,
     spill: SpillWriter,
     counts: Counts,
     stats: CellStats,
@@ -103,7 +105,10 @@ impl RowScanner {
         while let Some((index, bodies)) = pages.blocking_recv() {
             let number = index as u16 + 1;
             // It borrows from this page's bodies.
-            let mut row = StoredRow::default();
+            let mut row = StoredRow {
+                version: self.round_versions[index],
+                ..StoredRow::default()
+            };
             let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(self.layout.columns.len());
             for body in &bodies {
                 self.reader.scan(body, &mut row)?;
@@ -131,6 +136,7 @@ impl RowScanner {
 pub(super) async fn read_rows<S>(
     store: &S,
     rounds: &[Round],
+    round_versions: &[usize],
     options: &ExportOptions,
     layout: &Layout,
     background: &BackgroundColumns,
@@ -149,6 +155,7 @@ where
             layout: layout.clone(),
             background: background.background.clone(),
             slots: background.slots.clone(),
+            round_versions: round_versions.to_vec(),
             spill: SpillWriter::new(1 + background.slots.len(), layout.columns.len())?,
             counts: Counts::default(),
             stats: CellStats::default(),

@@ -96,7 +96,8 @@ async fn request(
         Err(WorkspaceError::Invalid { field, message }) => {
             (StatusCode::UNPROCESSABLE_ENTITY, field, message)
         }
-        // Too few responses: about the round or questionnaire chosen.
+        // Too few responses, or versions that cannot share columns: about the round or
+        // questionnaire chosen.
         Err(WorkspaceError::Conflict(message)) => {
             let field = if form.round.trim().is_empty() {
                 "questionnaire"

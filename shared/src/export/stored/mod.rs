@@ -136,6 +136,9 @@ pub struct StoredRow<'a> {
     pub month: Cow<'a, str>,
     /// One slot per question of the reader's list (`None`: not answered, or not read).
     pub answers: Vec<Option<StoredAnswer<'a>>>,
+    /// The slot of the response's questionnaire version among the export's
+    /// ([`Versions`](super::Versions)); set by the caller, kept by the reads.
+    pub version: usize,
 }
 
 /// Reads responses for a list of questions (the layout's), decoding only the wanted ones.

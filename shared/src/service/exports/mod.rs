@@ -162,6 +162,15 @@ impl Exports {
         };
         let (scope, rounds) = self.resolve_scope(caller, typed).await?;
         let store = self.workspace.store();
+        export::check_versions(store, &rounds)
+            .await
+            .map_err(|e| match e {
+                export::ExportError::Versions(export::VersionsError::KindChanged(changed)) => {
+                    WorkspaceError::Conflict(kind_changed_message(&changed))
+                }
+                export::ExportError::Store(e) => WorkspaceError::Store(e),
+                other => WorkspaceError::Store(StoreError::Corrupt(other.to_string())),
+            })?;
         for round in &rounds {
             let count = store.count_responses(&round.id).await?;
             if count < u64::from(settings.k) {
@@ -448,6 +457,14 @@ fn parse_k(typed: &str) -> WorkspaceResult<u32> {
             ),
         )),
     }
+}
+
+/// Why rounds of several questionnaire versions cannot be exported together, in plain words.
+pub fn kind_changed_message(changed: &export::KindChanged) -> String {
+    format!(
+        "Frågan ”{}” har en annan svarstyp i version {} av enkäten än i version {}, så svaren kan inte stå i samma kolumn. Exportera omgångarna för varje version för sig (en omgång i taget, eller en period med bara den ena versionen).",
+        changed.question, changed.older, changed.newer
+    )
 }
 
 /// Why a round cannot be exported yet, in plain words.
