@@ -24,7 +24,29 @@ pub(crate) async fn answered_round(
     who: impl Fn(usize) -> &'static str,
     text: Option<&str>,
 ) -> Round {
-    let round = app.round(municipality, name).await;
+    answered_round_of_version(app, municipality, name, 1, count, who, text).await
+}
+
+/// As [`answered_round`], of version `version` of the patient survey (published first).
+pub(crate) async fn answered_round_of_version(
+    app: &AdminApp,
+    municipality: &str,
+    name: &str,
+    version: u32,
+    count: usize,
+    who: impl Fn(usize) -> &'static str,
+    text: Option<&str>,
+) -> Round {
+    let round = Round::open_patient_round(
+        slug(municipality),
+        name,
+        QuestionnaireRef {
+            id: slug("patientupplevelse"),
+            version,
+        },
+        time::OffsetDateTime::now_utc(),
+    );
+    app.store.create_round(&round).await.unwrap();
     for i in 0..count {
         let (new, _, _) = svar_tests::invitation(&round);
         app.store.create_invitation(&new).await.unwrap();

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use svar_shared::domain::*;
 
-use crate::exports::{actions, answered_round, api, finished, patients};
+use crate::exports::{actions, answered_round, answered_round_of_version, api, finished, patients};
 use crate::helpers::*;
 
 #[tokio::test]
@@ -221,10 +221,12 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     );
     page.assert_contains("× betyder att antalet är dolt");
     assert!(!page.body.contains("<td></td>"), "no hidden cell is empty");
+    assert!(!page.body.contains("Inte med:"), "no round is left out");
 
     let (status, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["k"], 3);
+    assert_eq!(body["older_rounds"], 0);
     let table = who_answered(&body);
     assert!(
         table["rows"]
@@ -249,6 +251,40 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     assert_eq!(body["code"], "invalid");
 
     assert_eq!(comparisons_viewed(&app).await, 2, "the page and the API");
+}
+
+/// The comparison counts the newest version among the rounds; rounds of older versions
+/// are left out, and the page and the API say how many and which versions.
+#[tokio::test]
+async fn rounds_of_an_older_version_are_left_out_and_the_comparison_says_so() {
+    let app = spawn_admin().await;
+    let (_, query) = two_rounds_to_compare(&app).await;
+    let mut second = svar_shared::domain::questionnaire::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|q| q.id.as_str() == "patientupplevelse")
+        .unwrap();
+    second.version = 2;
+    app.store.publish_questionnaire(&second).await.unwrap();
+    answered_round_of_version(&app, "kungalv", "Hösten", 2, 8, patients, None).await;
+    let network = app.sign_in("gr").await;
+
+    let page = app
+        .get_as(&network, &format!("/admin/jamforelse?{query}"))
+        .await;
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("version 2</h2>");
+    page.assert_contains(
+        "Inte med: 2 omgång(ar) under perioden som använde en äldre version av enkäten (version 1).",
+    );
+    page.assert_contains(r#"<th scope="row">Kungälvs kommun</th>"#);
+    assert!(!page.body.contains(r#"<th scope="row">Ale kommun</th>"#));
+
+    let (status, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 2);
+    assert_eq!(body["older_rounds"], 2);
+    assert_eq!(body["older_versions"], json!([1]));
 }
 
 #[tokio::test]

@@ -377,6 +377,12 @@ pub struct ComparisonBody {
     pub k: u32,
     pub municipalities: Vec<String>,
     pub tables: Vec<AggregateTableBody>,
+    /// Rounds in the period that used an older version of the questionnaire: not
+    /// compared, since a table compares answers to the same question. Ask for a period
+    /// with only those rounds to compare them.
+    pub older_rounds: u64,
+    /// Those rounds' versions, oldest first.
+    pub older_versions: Vec<u32>,
 }
 
 impl From<NetworkAggregates> for ComparisonBody {
@@ -386,6 +392,8 @@ impl From<NetworkAggregates> for ComparisonBody {
             version: aggregates.version,
             k: aggregates.k,
             municipalities: aggregates.municipalities,
+            older_rounds: aggregates.older_rounds,
+            older_versions: aggregates.older_versions,
             tables: aggregates
                 .tables
                 .into_iter()

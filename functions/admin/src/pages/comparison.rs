@@ -315,6 +315,10 @@ impl View<'_> {
         html! {
             h2 #result { (tf("comparison.result_title", &[("questionnaire", &title), ("version", &aggregates.version)])) }
             p { a href={ "/admin/jamforelse.csv?" (self.query) } { (t("comparison.download_csv")) } }
+            @if aggregates.older_rounds > 0 {
+                @let versions = aggregates.older_versions.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                p.notice { (tf("comparison.older_left_out", &[("rounds", &aggregates.older_rounds), ("versions", &versions), ("version", &aggregates.version)])) }
+            }
             p { (tf("comparison.suppressed_explain", &[("k", &aggregates.k)])) }
             @if aggregates.tables.is_empty() {
                 p { (t("comparison.no_tables")) }

@@ -367,7 +367,8 @@ impl Exports {
     /// The network's comparison of its municipalities for a questionnaire and period: per
     /// municipality and question, n and the distribution, small cells hidden with their
     /// complements. Only the newest questionnaire version among the rounds is counted
-    /// (a table compares like with like). A network only.
+    /// (a table compares like with like); the rounds of older versions left out are
+    /// counted in the result, so the page can say so. A network only.
     pub async fn network_aggregates(
         &self,
         caller: &Caller,
@@ -406,7 +407,12 @@ impl Exports {
                 "Ingen kommun i nätverket har en omgång av den enkäten under perioden.",
             ));
         };
-        rounds.retain(|r| r.questionnaire.version == version);
+        let (compared, older): (Vec<Round>, Vec<Round>) = rounds
+            .into_iter()
+            .partition(|r| r.questionnaire.version == version);
+        let older_versions: std::collections::BTreeSet<u32> =
+            older.iter().map(|r| r.questionnaire.version).collect();
+        let rounds = compared;
         let store = self.workspace.store();
         let definition =
             store
@@ -415,12 +421,14 @@ impl Exports {
                 .ok_or(WorkspaceError::Store(StoreError::Corrupt(format!(
                     "questionnaire {questionnaire} version {version} of a round is not stored"
                 ))))?;
-        let aggregates = export::network_aggregates(store, &definition, &rounds, k, 1000)
+        let mut aggregates = export::network_aggregates(store, &definition, &rounds, k, 1000)
             .await
             .map_err(|e| match e {
                 export::ExportError::Store(e) => WorkspaceError::Store(e),
                 other => WorkspaceError::Store(StoreError::Corrupt(other.to_string())),
             })?;
+        aggregates.older_rounds = older.len() as u64;
+        aggregates.older_versions = older_versions.into_iter().collect();
         self.workspace
             .record(
                 caller,
