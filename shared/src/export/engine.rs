@@ -311,6 +311,7 @@ where
                         "phone_number",
                         "email_address",
                         "street_address",
+                        "postal_code_with_town",
                     ]
                 }),
                 replacement: options.free_text.then_some(REMOVED),

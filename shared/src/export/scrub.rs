@@ -1,6 +1,6 @@
 //! Free text made safe to hand out: personal identity numbers, phone numbers, e-mail
-//! addresses and street addresses replaced by [`REMOVED`], and text cells that a
-//! spreadsheet would run as a formula neutralised.
+//! addresses, street addresses and postal codes replaced by [`REMOVED`], and text cells
+//! that a spreadsheet would run as a formula neutralised.
 //!
 //! The patterns err on the side of removing: a ten-digit number shaped like a personal
 //! identity number goes even if its check digit is wrong (a typo'd number still points
@@ -32,6 +32,9 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // "Granslingan 7"; or shortened to "Storg. 12", "Björkv. 3".
         r"(?i)\b[\p{L}]*(?:gatan|gata|vägen|väg|gränd|gränden|stigen|backen|torget|torg|platsen|allén|allé|leden|esplanaden|promenaden|kajen|stranden|liden|slingan|stråket|gången|ringen|höjden|hagen|kroken|lyckan)\s+\d{1,4}(?:\s?[a-z]\b)?",
         r"(?i)\b\p{L}{3,}[gv]\.\s?\d{1,4}(?:\s?[a-z]\b)?",
+        // A postal code with its town: "442 31 Kungälv", "44231 Kungälv" (a small area,
+        // with age band and form of care enough to point at a person).
+        r"\b\d{3} ?\d{2}\s+\p{Lu}\p{L}+",
     ]
     .iter()
     .map(|pattern| Regex::new(pattern).expect("the scrubbing patterns are valid (tested)"))
@@ -154,6 +157,7 @@ mod tests {
             "Solhöjden 4 b",
             "Storg. 12",
             "Björkv. 3",
+            "Storgatan 12, 442 31 Kungälv",
         ] {
             let text = format!("Jag bor på {address} sedan länge");
             let scrubbed = scrub(&text);
@@ -163,6 +167,16 @@ mod tests {
                 "{address}: {scrubbed}"
             );
             assert!(scrubbed.ends_with(" sedan länge"), "{address}: {scrubbed}");
+        }
+    }
+
+    #[test]
+    fn postal_codes_with_their_town_are_removed() {
+        for place in ["442 31 Kungälv", "44231 Kungälv"] {
+            assert_removed(
+                &format!("Jag flyttade till {place} i fjol"),
+                "Jag flyttade till [borttaget] i fjol",
+            );
         }
     }
 
@@ -183,6 +197,7 @@ mod tests {
             "Jag har fått hjälp i 12 år, 3 gånger per dag.",
             "Avdelning 2 på Solgården, rum 14, var bäst.",
             "Se sidan 12 ang. 3 frågor.",
+            "Vi var 100 personer och 12 000 kronor räckte. Sedan 2024 Bättre.",
         ] {
             assert_eq!(scrub(text), text);
         }
