@@ -73,6 +73,28 @@ pub(crate) async fn answered_round_of_version(
     round
 }
 
+/// The built-in patient survey as version `version` (not published).
+pub(crate) fn patient_survey_version(
+    version: u32,
+) -> svar_shared::domain::questionnaire::Questionnaire {
+    let mut survey = svar_shared::domain::questionnaire::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|q| q.id.as_str() == "patientupplevelse")
+        .unwrap();
+    survey.version = version;
+    survey
+}
+
+/// Whether `organisation` has no export jobs.
+async fn no_jobs(app: &AdminApp, organisation: &str) -> bool {
+    app.exports
+        .jobs(&app.caller(organisation).await)
+        .await
+        .unwrap()
+        .is_empty()
+}
+
 pub(crate) fn patients(_: usize) -> &'static str {
     "patient"
 }
@@ -469,13 +491,7 @@ async fn bad_values_come_back_in_plain_words_with_what_was_typed() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["code"], "conflict");
-    assert!(
-        app.exports
-            .jobs(&app.caller("ale").await)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(no_jobs(&app, "ale").await);
 }
 
 /// Rounds of two versions of a questionnaire are exported together (tests/export/versions.rs),
@@ -483,12 +499,7 @@ async fn bad_values_come_back_in_plain_words_with_what_was_typed() {
 #[tokio::test]
 async fn versions_whose_question_changed_kind_are_refused_by_the_form_by_name() {
     let app = spawn_admin().await;
-    let mut second = svar_shared::domain::questionnaire::builtin()
-        .unwrap()
-        .into_iter()
-        .find(|q| q.id.as_str() == "patientupplevelse")
-        .unwrap();
-    second.version = 2;
+    let mut second = patient_survey_version(2);
     let question = second
         .sections
         .iter_mut()
@@ -535,13 +546,7 @@ async fn versions_whose_question_changed_kind_are_refused_by_the_form_by_name() 
         "Frågan ”helhet_betyg” har en annan svarstyp i version 1 av enkäten än i version 2",
     );
     reply.assert_contains(r#"id="questionnaire-error""#);
-    assert!(
-        app.exports
-            .jobs(&app.caller("ale").await)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(no_jobs(&app, "ale").await);
 }
 
 #[tokio::test]

@@ -7,7 +7,10 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use svar_shared::domain::*;
 
-use crate::exports::{actions, answered_round, answered_round_of_version, api, finished, patients};
+use crate::exports::{
+    actions, answered_round, answered_round_of_version, api, finished, patient_survey_version,
+    patients,
+};
 use crate::helpers::*;
 
 #[tokio::test]
@@ -259,13 +262,10 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
 async fn rounds_of_an_older_version_are_left_out_and_the_comparison_says_so() {
     let app = spawn_admin().await;
     let (_, query) = two_rounds_to_compare(&app).await;
-    let mut second = svar_shared::domain::questionnaire::builtin()
-        .unwrap()
-        .into_iter()
-        .find(|q| q.id.as_str() == "patientupplevelse")
+    app.store
+        .publish_questionnaire(&patient_survey_version(2))
+        .await
         .unwrap();
-    second.version = 2;
-    app.store.publish_questionnaire(&second).await.unwrap();
     answered_round_of_version(&app, "kungalv", "Hösten", 2, 8, patients, None).await;
     let network = app.sign_in("gr").await;
 
