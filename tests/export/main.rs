@@ -2,12 +2,14 @@
 //! the k threshold, a sink that fails half-way, the network's aggregates and
 //! `responses.parquet`; the export function's handler (`lambda`); and the export files in
 //! S3 (`s3`, ignored unless the S3 test server runs: tests/services.sh); rounds of two
-//! questionnaire versions in one export (`versions`).
+//! questionnaire versions in one export (`versions`); properties over generated input
+//! (`properties`).
 
 mod aggregates;
 mod files;
 mod lambda;
 mod parquet_file;
+mod properties;
 mod rules;
 mod s3;
 mod versions;

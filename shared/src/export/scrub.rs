@@ -30,8 +30,8 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Street addresses: a street name by its Swedish ending, then a house number and
         // perhaps a letter: "Storgatan 12", "Kungsgatan 5B", "Björkvägen 3 A",
         // "Granslingan 7"; or shortened to "Storg. 12", "Björkv. 3".
-        r"(?i)\b[\p{L}]*(?:gatan|gata|vägen|väg|gränd|gränden|stigen|backen|torget|torg|platsen|allén|allé|leden|esplanaden|promenaden|kajen|stranden|liden|slingan|stråket|gången|ringen|höjden|hagen|kroken|lyckan)\s+\d{1,4}(?:\s?[a-z]\b)?",
-        r"(?i)\b\p{L}{3,}[gv]\.\s?\d{1,4}(?:\s?[a-z]\b)?",
+        r"(?i)\b[\p{L}]*(?:gatan|gata|vägen|väg|gränd|gränden|stigen|backen|torget|torg|platsen|allén|allé|leden|esplanaden|promenaden|kajen|stranden|liden|slingan|stråket|gången|ringen|höjden|hagen|kroken|lyckan)\s+\d{1,4}(?:\s?[a-z])?\b",
+        r"(?i)\b\p{L}{3,}[gv]\.\s?\d{1,4}(?:\s?[a-z])?\b",
         // A postal code with its town: "442 31 Kungälv", "44231 Kungälv" (a small area,
         // with age band and form of care enough to point at a person).
         r"\b\d{3} ?\d{2}\s+\p{Lu}\p{L}+",
