@@ -543,7 +543,7 @@ async fn versions_whose_question_changed_kind_are_refused_by_the_form_by_name() 
         .await;
     reply.assert_status(StatusCode::CONFLICT);
     reply.assert_contains(
-        "Frågan ”helhet_betyg” har en annan svarstyp i version 1 av enkäten än i version 2",
+        "Frågan ”Vad tycker du om den hälso- och sjukvård du får av kommunen, som helhet?” (helhet_betyg) har en annan svarstyp i version 1 av enkäten än i version 2",
     );
     reply.assert_contains(r#"id="questionnaire-error""#);
     assert!(no_jobs(&app, "ale").await);

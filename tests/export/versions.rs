@@ -204,8 +204,8 @@ kind = "multiple_choice""#,
     assert!(
         matches!(
             &error,
-            ExportError::Versions(VersionsError::KindChanged(KindChanged { question, older: 1, newer: 3 }))
-                if question == "betyg"
+            ExportError::Versions(VersionsError::KindChanged(KindChanged { question, text, older: 1, newer: 3 }))
+                if question == "betyg" && text == "Betyg?"
         ),
         "{error:?}"
     );

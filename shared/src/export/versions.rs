@@ -63,6 +63,8 @@ pub struct Versions {
 )]
 pub struct KindChanged {
     pub question: String,
+    /// The question's Swedish text in the newer version, to name it to people.
+    pub text: String,
     pub older: u32,
     pub newer: u32,
 }
@@ -263,6 +265,7 @@ fn widen(
         _ => {
             return Err(KindChanged {
                 question: newer.id.to_string(),
+                text: newer.text.sv().to_owned(),
                 older: older_version,
                 newer: newer_version,
             });
@@ -442,6 +445,7 @@ text = { sv = \"Timmar?\" }
             Versions::merge(vec![third, first, second]).unwrap_err(),
             VersionsError::KindChanged(KindChanged {
                 question: "betyg".into(),
+                text: "Betyg?".into(),
                 older: 1,
                 newer: 3,
             })

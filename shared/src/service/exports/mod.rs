@@ -470,8 +470,8 @@ fn parse_k(typed: &str) -> WorkspaceResult<u32> {
 /// Why rounds of several questionnaire versions cannot be exported together, in plain words.
 pub fn kind_changed_message(changed: &export::KindChanged) -> String {
     format!(
-        "Frågan ”{}” har en annan svarstyp i version {} av enkäten än i version {}, så svaren kan inte stå i samma kolumn. Exportera omgångarna för varje version för sig (en omgång i taget, eller en period med bara den ena versionen).",
-        changed.question, changed.older, changed.newer
+        "Frågan ”{}” ({}) har en annan svarstyp i version {} av enkäten än i version {}, så svaren kan inte stå i samma kolumn. Exportera omgångarna för varje version för sig (en omgång i taget, eller en period med bara den ena versionen).",
+        changed.text, changed.question, changed.older, changed.newer
     )
 }
 
