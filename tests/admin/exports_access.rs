@@ -229,7 +229,7 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     let (status, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["k"], 3);
-    assert_eq!(body["older_rounds"], 0);
+    assert_eq!(body["rounds_left_out"], 0);
     let table = who_answered(&body);
     assert!(
         table["rows"]
@@ -256,10 +256,11 @@ async fn the_network_compares_its_municipalities_with_hidden_cells_marked() {
     assert_eq!(comparisons_viewed(&app).await, 2, "the page and the API");
 }
 
-/// The comparison counts the newest version among the rounds; rounds of older versions
-/// are left out, and the page and the API say how many and which versions.
+/// The comparison counts the newest version among the rounds; rounds of other versions
+/// are left out, and the page and the API say how many and which versions, and the page
+/// links to the comparison of each (`version`).
 #[tokio::test]
-async fn rounds_of_an_older_version_are_left_out_and_the_comparison_says_so() {
+async fn rounds_of_another_version_are_left_out_said_and_linked() {
     let app = spawn_admin().await;
     let (_, query) = two_rounds_to_compare(&app).await;
     app.store
@@ -275,16 +276,90 @@ async fn rounds_of_an_older_version_are_left_out_and_the_comparison_says_so() {
     page.assert_status(StatusCode::OK);
     page.assert_contains("version 2</h2>");
     page.assert_contains(
-        "Inte med: 2 omgång(ar) under perioden som använde en äldre version av enkäten (version 1).",
+        "Inte med: 2 omgång(ar) under perioden som använde en annan version av enkäten (version 1).",
     );
     page.assert_contains(r#"<th scope="row">Kungälvs kommun</th>"#);
     assert!(!page.body.contains(r#"<th scope="row">Ale kommun</th>"#));
+    let link = format!(
+        r#"<a href="/admin/jamforelse?{}&amp;version=1">Jämför version 1 i stället</a>"#,
+        query.replace('&', "&amp;")
+    );
+    page.assert_contains(&link);
+
+    let first = app
+        .get_as(&network, &format!("/admin/jamforelse?{query}&version=1"))
+        .await;
+    first.assert_status(StatusCode::OK);
+    first.assert_contains("version 1</h2>");
+    first.assert_contains(r#"<th scope="row">Ale kommun</th>"#);
+    assert!(
+        !first
+            .body
+            .contains(r#"<th scope="row">Kungälvs kommun</th>"#)
+    );
+    first.assert_contains("som använde en annan version av enkäten (version 2)");
+    first.assert_contains(r#"id="version" name="version" type="text" value="1""#);
 
     let (status, body) = api(&app, "gr", "GET", &format!("/api/jamforelse?{query}"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["version"], 2);
-    assert_eq!(body["older_rounds"], 2);
-    assert_eq!(body["older_versions"], json!([1]));
+    assert_eq!(body["rounds_left_out"], 2);
+    assert_eq!(body["versions_left_out"], json!([1]));
+    let (status, body) = api(
+        &app,
+        "gr",
+        "GET",
+        &format!("/api/jamforelse?{query}&version=1"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["rounds_left_out"], 1);
+    assert_eq!(body["versions_left_out"], json!([2]));
+
+    for (version, message) in [
+        (
+            "3",
+            "Ingen omgång under perioden använde version 3 av enkäten.",
+        ),
+        ("ett", "Skriv versionen som ett heltal"),
+    ] {
+        let bad = app
+            .get_as(
+                &network,
+                &format!("/admin/jamforelse?{query}&version={version}"),
+            )
+            .await;
+        bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        bad.assert_contains(message);
+        bad.assert_contains(r#"id="version-error""#);
+        let (status, body) = api(
+            &app,
+            "gr",
+            "GET",
+            &format!("/api/jamforelse?{query}&version={version}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["field"], "version");
+    }
+    let file = app
+        .get_as(
+            &network,
+            &format!("/admin/jamforelse.csv?{query}&version=1"),
+        )
+        .await;
+    file.assert_status(StatusCode::OK);
+    assert!(
+        file.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .ends_with("-version-1.csv\""),
+        "{:?}",
+        file.headers
+    );
 }
 
 #[tokio::test]

@@ -36,12 +36,12 @@ pub struct NetworkAggregates {
     pub k: u32,
     pub municipalities: Vec<String>,
     pub tables: Vec<AggregateTable>,
-    /// Rounds in the period that used an older version of the questionnaire and so are
+    /// Rounds in the period that used another version of the questionnaire and so are
     /// not compared (a table compares answers to the same question); set by the caller,
     /// which chose the version, so the reader is told what is missing.
-    pub older_rounds: u64,
+    pub rounds_left_out: u64,
     /// Those rounds' versions, oldest first.
-    pub older_versions: Vec<u32>,
+    pub versions_left_out: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,7 +220,7 @@ where
         k,
         municipalities,
         tables,
-        older_rounds: 0,
-        older_versions: Vec::new(),
+        rounds_left_out: 0,
+        versions_left_out: Vec::new(),
     })
 }

@@ -348,6 +348,11 @@ pub struct ComparisonParams {
     #[serde(default)]
     #[param(example = "3")]
     pub k: String,
+    /// The questionnaire version to compare; empty for the newest among the period's
+    /// rounds.
+    #[serde(default)]
+    #[param(example = "1")]
+    pub version: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -377,12 +382,12 @@ pub struct ComparisonBody {
     pub k: u32,
     pub municipalities: Vec<String>,
     pub tables: Vec<AggregateTableBody>,
-    /// Rounds in the period that used an older version of the questionnaire: not
-    /// compared, since a table compares answers to the same question. Ask for a period
-    /// with only those rounds to compare them.
-    pub older_rounds: u64,
+    /// Rounds in the period that used another version of the questionnaire: not
+    /// compared, since a table compares answers to the same question. Ask with `version`
+    /// to compare them.
+    pub rounds_left_out: u64,
     /// Those rounds' versions, oldest first.
-    pub older_versions: Vec<u32>,
+    pub versions_left_out: Vec<u32>,
 }
 
 impl From<NetworkAggregates> for ComparisonBody {
@@ -392,8 +397,8 @@ impl From<NetworkAggregates> for ComparisonBody {
             version: aggregates.version,
             k: aggregates.k,
             municipalities: aggregates.municipalities,
-            older_rounds: aggregates.older_rounds,
-            older_versions: aggregates.older_versions,
+            rounds_left_out: aggregates.rounds_left_out,
+            versions_left_out: aggregates.versions_left_out,
             tables: aggregates
                 .tables
                 .into_iter()
@@ -446,6 +451,7 @@ pub async fn comparison(
             &params.from,
             &params.to,
             &params.k,
+            &params.version,
         )
         .await?;
     Ok(Json(ComparisonBody::from(aggregates)))

@@ -1,5 +1,6 @@
 //! The network's comparison of its municipalities (`/admin/jamforelse`): a questionnaire,
-//! a period and k in a GET form (it only reads, so it is bookmarkable and needs no CSRF
+//! a period, k and perhaps a version (empty: the newest among the rounds; rounds of
+//! other versions are said and linked) in a GET form (it only reads, so it is bookmarkable and needs no CSRF
 //! token), and per question a table of municipalities × answer codes. Hidden cells are
 //! shown as `×` with a spoken "dolt" and an explanation above the tables, never as empty
 //! cells (an empty cell reads as "no answers"). Use case: `Exports::network_aggregates`,
@@ -43,7 +44,7 @@ pub fn routes() -> Router<AdminState> {
 }
 
 /// The form's fields as typed.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ComparisonQuery {
     #[serde(default)]
     pub questionnaire: String,
@@ -53,6 +54,9 @@ pub struct ComparisonQuery {
     pub to: String,
     #[serde(default)]
     pub k: String,
+    /// Empty for the newest version among the rounds (and then left out of links).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
 }
 
 async fn comparison(
@@ -112,8 +116,15 @@ async fn comparison_csv(
     let typed = query.map(|Query(q)| q).unwrap_or_default();
     match compared(&state, caller, &typed).await {
         Ok((aggregates, definition)) => {
+            // A version asked for by hand is in the name, so two files of one period
+            // differ.
+            let version = if typed.version.trim().is_empty() {
+                String::new()
+            } else {
+                format!("-version-{}", aggregates.version)
+            };
             let file = format!(
-                "attachment; filename=\"jamforelse-{}-{}-{}.csv\"",
+                "attachment; filename=\"jamforelse-{}-{}-{}{version}.csv\"",
                 aggregates.questionnaire,
                 plain(&typed.from),
                 plain(&typed.to)
@@ -165,6 +176,7 @@ async fn compared(
             &typed.from,
             &typed.to,
             &typed.k,
+            &typed.version,
         )
         .await?;
     let definition = match QuestionnaireId::parse(&aggregates.questionnaire) {
@@ -181,7 +193,7 @@ async fn compared(
 }
 
 fn query_string(typed: &ComparisonQuery) -> String {
-    // Four strings always encode.
+    // Five strings always encode.
     serde_html_form::to_string(typed).unwrap_or_default()
 }
 
@@ -297,16 +309,26 @@ impl View<'_> {
                     (input_field("k", t("comparison.k_label"), &typed.k, Input {
                         hint: Some(t("comparison.k_hint")), short: true, autocomplete: Some("off"), ..Input::default()
                     }, error))
+                    (input_field("version", t("comparison.version_label"), &typed.version, Input {
+                        hint: Some(t("comparison.version_hint")), short: true, autocomplete: Some("off"), ..Input::default()
+                    }, error))
                     div.buttons { button.primary type="submit" { (t("comparison.show_button")) } }
                 }
                 @if let Some(aggregates) = aggregates {
-                    (self.result(aggregates))
+                    (self.result(typed, aggregates))
                 }
             },
         )
     }
 
-    fn result(&self, aggregates: &NetworkAggregates) -> Markup {
+    fn result(&self, typed: &ComparisonQuery, aggregates: &NetworkAggregates) -> Markup {
+        // The same query for another version: the links to the rounds left out.
+        let for_version = |version: u32| {
+            query_string(&ComparisonQuery {
+                version: version.to_string(),
+                ..typed.clone()
+            })
+        };
         let title = self
             .questionnaires
             .iter()
@@ -315,9 +337,16 @@ impl View<'_> {
         html! {
             h2 #result { (tf("comparison.result_title", &[("questionnaire", &title), ("version", &aggregates.version)])) }
             p { a href={ "/admin/jamforelse.csv?" (self.query) } { (t("comparison.download_csv")) } }
-            @if aggregates.older_rounds > 0 {
-                @let versions = aggregates.older_versions.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
-                p.notice { (tf("comparison.older_left_out", &[("rounds", &aggregates.older_rounds), ("versions", &versions), ("version", &aggregates.version)])) }
+            @if aggregates.rounds_left_out > 0 {
+                @let versions = aggregates.versions_left_out.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                div.notice {
+                    p { (tf("comparison.left_out", &[("rounds", &aggregates.rounds_left_out), ("versions", &versions), ("version", &aggregates.version)])) }
+                    ul {
+                        @for version in &aggregates.versions_left_out {
+                            li { a href={ "/admin/jamforelse?" (for_version(*version)) } { (tf("comparison.compare_version", &[("version", version)])) } }
+                        }
+                    }
+                }
             }
             p { (tf("comparison.suppressed_explain", &[("k", &aggregates.k)])) }
             @if aggregates.tables.is_empty() {

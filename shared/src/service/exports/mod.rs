@@ -366,9 +366,10 @@ impl Exports {
 
     /// The network's comparison of its municipalities for a questionnaire and period: per
     /// municipality and question, n and the distribution, small cells hidden with their
-    /// complements. Only the newest questionnaire version among the rounds is counted
-    /// (a table compares like with like); the rounds of older versions left out are
-    /// counted in the result, so the page can say so. A network only.
+    /// complements. One questionnaire version is counted (a table compares like with
+    /// like): `version` as typed, or the newest among the rounds when it is empty; the
+    /// rounds of other versions left out are counted in the result, so the page can say
+    /// so and offer them. A network only.
     pub async fn network_aggregates(
         &self,
         caller: &Caller,
@@ -376,6 +377,7 @@ impl Exports {
         from: &str,
         to: &str,
         k: &str,
+        version: &str,
     ) -> WorkspaceResult<NetworkAggregates> {
         let members = self.workspace.members(caller).await?;
         let k = parse_k(k)?;
@@ -401,17 +403,37 @@ impl Exports {
                     .await?,
             );
         }
-        let Some(version) = rounds.iter().map(|r| r.questionnaire.version).max() else {
+        let Some(newest) = rounds.iter().map(|r| r.questionnaire.version).max() else {
             return Err(WorkspaceError::invalid(
                 "questionnaire",
                 "Ingen kommun i nätverket har en omgång av den enkäten under perioden.",
             ));
         };
-        let (compared, older): (Vec<Round>, Vec<Round>) = rounds
+        let version = match version.trim() {
+            "" => newest,
+            typed => {
+                let version = typed.parse::<u32>().map_err(|_| {
+                    WorkspaceError::invalid(
+                        "version",
+                        "Skriv versionen som ett heltal, till exempel 1, eller lämna tomt för den senaste.",
+                    )
+                })?;
+                if !rounds.iter().any(|r| r.questionnaire.version == version) {
+                    return Err(WorkspaceError::invalid(
+                        "version",
+                        format!(
+                            "Ingen omgång under perioden använde version {version} av enkäten. Lämna tomt för den senaste."
+                        ),
+                    ));
+                }
+                version
+            }
+        };
+        let (compared, others): (Vec<Round>, Vec<Round>) = rounds
             .into_iter()
             .partition(|r| r.questionnaire.version == version);
-        let older_versions: std::collections::BTreeSet<u32> =
-            older.iter().map(|r| r.questionnaire.version).collect();
+        let other_versions: std::collections::BTreeSet<u32> =
+            others.iter().map(|r| r.questionnaire.version).collect();
         let rounds = compared;
         let store = self.workspace.store();
         let definition =
@@ -427,8 +449,8 @@ impl Exports {
                 export::ExportError::Store(e) => WorkspaceError::Store(e),
                 other => WorkspaceError::Store(StoreError::Corrupt(other.to_string())),
             })?;
-        aggregates.older_rounds = older.len() as u64;
-        aggregates.older_versions = older_versions.into_iter().collect();
+        aggregates.rounds_left_out = others.len() as u64;
+        aggregates.versions_left_out = other_versions.into_iter().collect();
         self.workspace
             .record(
                 caller,
