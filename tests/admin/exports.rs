@@ -373,6 +373,101 @@ async fn the_api_asks_lists_follows_and_links_an_export_by_questionnaire_and_per
     );
 }
 
+/// A period's round with fewer than k responses (a new one, say) is left out and said on
+/// the job's page, in the API and in the manifest, instead of blocking the export of the
+/// others; a period where no round has enough is refused.
+#[tokio::test]
+async fn a_periods_round_with_too_few_responses_is_left_out_and_said() {
+    let app = spawn_admin().await;
+    answered_round(&app, "ale", "Våren", 7, patients, None).await;
+    let small = answered_round(&app, "ale", "Nystartad", 2, patients, None).await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let session = app.sign_in("ale").await;
+    let reply = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[
+                ("questionnaire", "patientupplevelse"),
+                ("from", &from),
+                ("to", &to),
+                ("k", "3"),
+            ],
+        )
+        .await;
+    reply.assert_status(StatusCode::SEE_OTHER);
+    let id = job_of(&reply.location.unwrap());
+    let job = finished(&app, "ale", &id).await;
+    assert!(
+        matches!(job.state, ExportState::Ready { rows: 7, .. }),
+        "{:?}",
+        job.state
+    );
+    assert_eq!(job.rounds.len(), 1);
+    assert_eq!(job.rounds_left_out.len(), 1);
+    assert_eq!(job.rounds_left_out[0].round, small.id);
+
+    let page = app.get_as(&session, &format!("/admin/exporter/{id}")).await;
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("Inte med: de här omgångarna under perioden hade färre än 3 svar");
+    page.assert_contains("<li>Nystartad (2 svar)</li>");
+
+    let (status, body) = api(&app, "ale", "GET", &format!("/api/exporter/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["rounds_left_out"],
+        json!([{"round": small.id.to_string(), "name": "Nystartad", "responses": 2}])
+    );
+
+    let (status, link) = api(
+        &app,
+        "ale",
+        "POST",
+        &format!("/api/exporter/{id}/filer/manifest.json/lank"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    let manifest: Value =
+        serde_json::from_str(&follow(&app, link["url"].as_str().unwrap())).unwrap();
+    let rule = manifest["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "minimum_round_size")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        rule,
+        json!({"rule": "minimum_round_size", "k": 3, "rounds_left_out": [{"name": "Nystartad", "responses": 2}]})
+    );
+    assert!(
+        !manifest.to_string().contains(&small.id.to_string()),
+        "no round id in an export"
+    );
+
+    // Only small rounds: refused, in plain words.
+    answered_round(&app, "lerum", "Liten", 2, patients, None).await;
+    answered_round(&app, "lerum", "Mindre", 1, patients, None).await;
+    let lerum = app.sign_in("lerum").await;
+    let reply = app
+        .post_as(
+            &lerum,
+            "/admin/exporter",
+            &[
+                ("questionnaire", "patientupplevelse"),
+                ("from", &from),
+                ("to", &to),
+                ("k", "3"),
+            ],
+        )
+        .await;
+    reply.assert_status(StatusCode::CONFLICT);
+    reply.assert_contains("Ingen av periodens 2 omgångar har minst 3 svar ännu.");
+    assert!(no_jobs(&app, "lerum").await);
+}
+
 #[tokio::test]
 async fn asking_again_while_one_is_queued_gives_the_same_job_on_the_page_and_in_the_api() {
     let app = spawn_admin().await;
@@ -517,16 +612,7 @@ async fn versions_whose_question_changed_kind_are_refused_by_the_form_by_name() 
     };
     app.store.publish_questionnaire(&second).await.unwrap();
     answered_round(&app, "ale", "Förra året", 7, patients, None).await;
-    let later = Round::open_patient_round(
-        slug("ale"),
-        "I år",
-        QuestionnaireRef {
-            id: slug("patientupplevelse"),
-            version: 2,
-        },
-        time::OffsetDateTime::now_utc(),
-    );
-    app.store.create_round(&later).await.unwrap();
+    answered_round_of_version(&app, "ale", "I år", 2, 7, patients, None).await;
     let session = app.sign_in("ale").await;
     let year = time::OffsetDateTime::now_utc().year();
     let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));

@@ -217,6 +217,7 @@ impl AdminApp {
                 round: round.id.clone(),
             },
             rounds: vec![round.id.clone()],
+            rounds_left_out: Vec::new(),
             settings: ExportSettings {
                 k: 7,
                 free_text: false,

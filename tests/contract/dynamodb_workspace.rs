@@ -201,6 +201,7 @@ async fn an_export_job_and_its_lock_expire_with_it_and_the_lock_goes_when_it_fin
             round: RoundId::random(),
         },
         rounds: Vec::new(),
+        rounds_left_out: Vec::new(),
         settings: ExportSettings {
             k: 5,
             free_text: false,

@@ -22,6 +22,15 @@ fn job(organisation: &str, scope: ExportScope, k: u32, at: OffsetDateTime) -> Ex
             ExportScope::Round { round } => vec![round.clone()],
             ExportScope::Questionnaire { .. } => vec![RoundId::random(), RoundId::random()],
         },
+        // Kept through every store (a period's round with too few responses).
+        rounds_left_out: match &scope {
+            ExportScope::Round { .. } => Vec::new(),
+            ExportScope::Questionnaire { .. } => vec![RoundLeftOut {
+                round: RoundId::random(),
+                name: "Hösten, Äldreboende".to_owned(),
+                responses: 3,
+            }],
+        },
         scope,
         settings: ExportSettings {
             k,

@@ -28,6 +28,7 @@ async fn queued_job(setup: &Setup) -> ExportJob {
             round: round.id.clone(),
         },
         rounds: vec![round.id.clone()],
+        rounds_left_out: Vec::new(),
         settings: ExportSettings {
             k: 7,
             free_text: false,

@@ -96,6 +96,16 @@ impl ExportState {
     }
 }
 
+/// A round of a period's export left out because it had fewer than k responses when the
+/// export was asked for (exporting it could single someone out); the job, its page and
+/// the manifest say so, instead of the whole export being refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundLeftOut {
+    pub round: RoundId,
+    pub name: String,
+    pub responses: u64,
+}
+
 /// One export request and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportJob {
@@ -106,6 +116,9 @@ pub struct ExportJob {
     pub scope: ExportScope,
     /// The rounds the scope named when the job was made, in export order.
     pub rounds: Vec<RoundId>,
+    /// The scope's rounds with fewer than k responses then, not exported.
+    #[serde(default)]
+    pub rounds_left_out: Vec<RoundLeftOut>,
     pub settings: ExportSettings,
     /// Fixes the row order: a restarted job writes byte-identical files.
     pub seed: u64,
@@ -203,6 +216,7 @@ mod tests {
                 round: RoundId::random(),
             },
             rounds: Vec::new(),
+            rounds_left_out: Vec::new(),
             settings: ExportSettings {
                 k: 7,
                 free_text: false,

@@ -6,14 +6,17 @@ use std::io;
 
 use time::Date;
 
-use crate::domain::Round;
 use crate::domain::questionnaire::Questionnaire;
+use crate::domain::{Round, RoundLeftOut};
 use crate::store::{QuestionnaireStore, ResponseStore, StoreError};
 
 use super::codebook::Codebook;
 use super::columns::Layout;
 use super::kanon::{self, DEFAULT_K, MIN_K};
-use super::manifest::{FORMAT, Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
+use super::manifest::{
+    FORMAT, Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, ManifestRoundLeftOut,
+    Rule,
+};
 use super::response_files::write_rows;
 use super::rows::{ReadRows, background_columns, read_rows};
 use super::scrub::REMOVED;
@@ -46,6 +49,9 @@ pub struct ExportOptions {
     /// The background questions; `None` for the questionnaire's own list
     /// ([`kanon::background_questions`]).
     pub background: Option<Vec<String>>,
+    /// Rounds of the scope left out for having fewer than k responses (the service
+    /// chose them), for the manifest.
+    pub rounds_left_out: Vec<RoundLeftOut>,
 }
 
 impl ExportOptions {
@@ -57,6 +63,7 @@ impl ExportOptions {
             page_size: 1000,
             created,
             background: None,
+            rounds_left_out: Vec::new(),
         }
     }
 }
@@ -294,7 +301,17 @@ where
             Rule::NoIdentifiers,
             Rule::ShuffledRowNumbers { seed },
             Rule::DatesToMonth,
-            Rule::MinimumRoundSize { k: options.k },
+            Rule::MinimumRoundSize {
+                k: options.k,
+                rounds_left_out: options
+                    .rounds_left_out
+                    .iter()
+                    .map(|r| ManifestRoundLeftOut {
+                        name: r.name.clone(),
+                        responses: r.responses,
+                    })
+                    .collect(),
+            },
             Rule::KAnonymity {
                 k: options.k,
                 background: background.ids().map(str::to_owned).collect(),

@@ -47,6 +47,13 @@ pub struct ManifestRound {
     pub rows: u64,
 }
 
+/// A round of the period not exported, by name (no ids in an export), with its count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ManifestRoundLeftOut {
+    pub name: String,
+    pub responses: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ManifestFile {
     pub name: String,
@@ -64,8 +71,13 @@ pub enum Rule {
     ShuffledRowNumbers { seed: String },
     /// Every date as `YYYY-MM`.
     DatesToMonth,
-    /// A round with fewer than `k` responses is not exported.
-    MinimumRoundSize { k: u32 },
+    /// A round with fewer than `k` responses is not exported: a period's such rounds are
+    /// left out, named here (a round asked for alone is refused).
+    MinimumRoundSize {
+        k: u32,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        rounds_left_out: Vec<ManifestRoundLeftOut>,
+    },
     KAnonymity {
         k: u32,
         background: Vec<String>,

@@ -56,7 +56,9 @@ pub use engine::{
 pub use files::{DownloadLinks, ExportFiles};
 pub use kanon::{DEFAULT_K, MIN_K, background_questions};
 pub use local::{InvalidDownload, LOCAL_DOWNLOAD_PATH, LocalExportFiles, SignedDownload};
-pub use manifest::{Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, Rule};
+pub use manifest::{
+    Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, ManifestRoundLeftOut, Rule,
+};
 pub use permute::Permutation;
 #[cfg(feature = "s3")]
 pub use s3_files::{MAX_PARTS, MIN_PART_BYTES, PARTS_PER_SIZE, S3ExportFiles, part_size};

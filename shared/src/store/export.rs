@@ -82,6 +82,9 @@ pub trait ExportJobStore: Send + Sync {
 pub(crate) struct ExportSpec {
     pub scope: ExportScope,
     pub rounds: Vec<RoundId>,
+    /// Absent in jobs stored before it existed.
+    #[serde(default)]
+    pub rounds_left_out: Vec<RoundLeftOut>,
     pub settings: ExportSettings,
     pub seed: u64,
     pub requested_by: String,
@@ -102,6 +105,7 @@ impl ExportSpec {
         Self {
             scope: job.scope.clone(),
             rounds: job.rounds.clone(),
+            rounds_left_out: job.rounds_left_out.clone(),
             settings: job.settings,
             seed: job.seed,
             requested_by: job.requested_by.clone(),
@@ -115,6 +119,7 @@ impl ExportSpec {
             organisation: record.organisation,
             scope: self.scope,
             rounds: self.rounds,
+            rounds_left_out: self.rounds_left_out,
             settings: self.settings,
             seed: self.seed,
             requested_by: self.requested_by,

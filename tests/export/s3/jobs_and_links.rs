@@ -29,6 +29,7 @@ fn job(round: &Round, seed: u64, at: time::OffsetDateTime) -> ExportJob {
             round: round.id.clone(),
         },
         rounds: vec![round.id.clone()],
+        rounds_left_out: Vec::new(),
         settings: ExportSettings {
             k: 3,
             free_text: false,

@@ -65,6 +65,16 @@ pub struct ExportFileBody {
     pub bytes: u64,
 }
 
+/// A round of the period not exported: it had fewer than k responses when the export was
+/// asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundLeftOutBody {
+    #[schema(format = Uuid)]
+    pub round: String,
+    pub name: String,
+    pub responses: u64,
+}
+
 /// Why an export failed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportFailureBody {
@@ -110,6 +120,8 @@ pub struct ExportJobBody {
     pub from: Option<String>,
     #[schema(format = Date)]
     pub to: Option<String>,
+    /// The period's rounds not exported for having fewer than `k` responses.
+    pub rounds_left_out: Vec<RoundLeftOutBody>,
     pub k: u32,
     pub free_text: bool,
     /// The label of the key that asked.
@@ -182,6 +194,15 @@ impl From<&ExportJob> for ExportJobBody {
             questionnaire,
             from,
             to,
+            rounds_left_out: job
+                .rounds_left_out
+                .iter()
+                .map(|r| RoundLeftOutBody {
+                    round: r.round.to_string(),
+                    name: r.name.clone(),
+                    responses: r.responses,
+                })
+                .collect(),
             k: job.settings.k,
             free_text: job.settings.free_text,
             requested_by: job.requested_by.clone(),

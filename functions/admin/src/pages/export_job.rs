@@ -66,6 +66,16 @@ fn job_page(
             @if already_running {
                 p role="status" { strong { (t("exports.already_running")) } }
             }
+            @if !job.rounds_left_out.is_empty() {
+                div.notice {
+                    p { (tf("exports.rounds_left_out", &[("k", &job.settings.k)])) }
+                    ul {
+                        @for round in &job.rounds_left_out {
+                            li { (tf("exports.round_left_out", &[("name", &round.name), ("responses", &round.responses)])) }
+                        }
+                    }
+                }
+            }
             dl {
                 dt { (t("exports.col_requested")) } dd { (requested_text(job)) }
                 dt { (t("exports.col_state")) } dd #state { (state_text(&job.state)) }

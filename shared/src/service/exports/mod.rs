@@ -20,7 +20,7 @@ use super::workspace::{Caller, Workspace, WorkspaceError, WorkspaceResult, parse
 use crate::domain::questionnaire::QuestionnaireId;
 use crate::domain::*;
 use crate::export::{self, DEFAULT_K, DownloadLinks, ExportFiles, MIN_K, NetworkAggregates};
-use crate::store::{CreatedExport, StoreError};
+use crate::store::{CreatedExport, Store, StoreError};
 
 pub use runner::{BackgroundLauncher, ExportRunner, RunOutcome};
 
@@ -162,6 +162,7 @@ impl Exports {
         };
         let (scope, rounds) = self.resolve_scope(caller, typed).await?;
         let store = self.workspace.store();
+        let (rounds, rounds_left_out) = enough_responses(store, &scope, rounds, settings.k).await?;
         export::check_versions(store, &rounds)
             .await
             .map_err(|e| match e {
@@ -171,22 +172,13 @@ impl Exports {
                 export::ExportError::Store(e) => WorkspaceError::Store(e),
                 other => WorkspaceError::Store(StoreError::Corrupt(other.to_string())),
             })?;
-        for round in &rounds {
-            let count = store.count_responses(&round.id).await?;
-            if count < u64::from(settings.k) {
-                return Err(WorkspaceError::Conflict(too_few_message(
-                    &round.name,
-                    count,
-                    settings.k,
-                )));
-            }
-        }
         let now = Workspace::now();
         let job = ExportJob {
             id: ExportJobId::random(),
             organisation: caller.organisation.id.clone(),
             scope,
             rounds: rounds.iter().map(|r| r.id.clone()).collect(),
+            rounds_left_out,
             settings,
             seed: rand::rng().random(),
             requested_by: caller.key_label.clone(),
@@ -460,6 +452,49 @@ impl Exports {
             )
             .await?;
         Ok(aggregates)
+    }
+}
+
+/// The scope's rounds that have at least k responses, and those left out. One round asked
+/// for by name with too few is refused, as is a period where no round has enough; a
+/// period's rounds with too few are left out (and said), so one new or small round does
+/// not block the export of the others.
+async fn enough_responses(
+    store: &dyn Store,
+    scope: &ExportScope,
+    rounds: Vec<Round>,
+    k: u32,
+) -> WorkspaceResult<(Vec<Round>, Vec<RoundLeftOut>)> {
+    let mut kept = Vec::with_capacity(rounds.len());
+    let mut left_out = Vec::new();
+    for round in rounds {
+        let responses = store.count_responses(&round.id).await?;
+        if responses >= u64::from(k) {
+            kept.push(round);
+        } else {
+            left_out.push(RoundLeftOut {
+                round: round.id.clone(),
+                name: round.name.clone(),
+                responses,
+            });
+        }
+    }
+    match (scope, left_out.as_slice()) {
+        (ExportScope::Round { .. }, [small, ..]) => Err(WorkspaceError::Conflict(too_few_message(
+            &small.name,
+            small.responses,
+            k,
+        ))),
+        (ExportScope::Questionnaire { .. }, [only]) if kept.is_empty() => Err(
+            WorkspaceError::Conflict(too_few_message(&only.name, only.responses, k)),
+        ),
+        (ExportScope::Questionnaire { .. }, small) if kept.is_empty() => {
+            Err(WorkspaceError::Conflict(format!(
+                "Ingen av periodens {} omgångar har minst {k} svar ännu. Minst {k} svar behövs innan en omgång kan exporteras, så att ingen kan kännas igen.",
+                small.len()
+            )))
+        }
+        _ => Ok((kept, left_out)),
     }
 }
 

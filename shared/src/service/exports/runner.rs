@@ -113,6 +113,7 @@ impl ExportRunner {
         let mut options = ExportOptions::new(job.seed, day_in_sweden(job.created_at));
         options.k = job.settings.k;
         options.free_text = job.settings.free_text;
+        options.rounds_left_out = job.rounds_left_out.clone();
         options.page_size = self.page_size;
         let mut sink = self
             .files

@@ -354,6 +354,7 @@ async fn a_database_of_version_5_gets_export_jobs_with_one_active_job_per_dedupe
             round: RoundId::random(),
         },
         rounds: Vec::new(),
+        rounds_left_out: Vec::new(),
         settings: ExportSettings {
             k: 5,
             free_text: false,

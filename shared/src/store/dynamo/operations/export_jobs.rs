@@ -53,7 +53,7 @@ impl ExportJobStore for DynamoStore {
                 .after_lock_taken(job, &dedupe_key, stalled_before)
                 .await?
             {
-                Attempt::Active(active) => return Ok(CreatedExport::AlreadyActive(active)),
+                Attempt::Active(active) => return Ok(CreatedExport::AlreadyActive(*active)),
                 Attempt::Write(actions) => {
                     if let Some(created) = self.try_create(actions).await? {
                         return Ok(created);
@@ -198,8 +198,9 @@ impl ExportJobStore for DynamoStore {
 
 /// The next step of a create whose lock was taken.
 enum Attempt {
-    /// The lock's job is active and alive: the answer.
-    Active(ExportJob),
+    /// The lock's job is active and alive: the answer (boxed: a job is ten times the
+    /// size of the other variant).
+    Active(Box<ExportJob>),
     /// A transaction that stores the new job if the lock is still as it was read.
     Write(Vec<TransactWriteItem>),
 }
@@ -261,7 +262,7 @@ impl DynamoStore {
             None => self.lock_and_job(job, dedupe_key, NewLock::Free)?,
             Some((_, Some(active))) if active.state.is_active() => {
                 if active.updated_at >= stalled_before {
-                    return Ok(Attempt::Active(active));
+                    return Ok(Attempt::Active(Box::new(active)));
                 }
                 let mut actions =
                     self.lock_and_job(job, dedupe_key, NewLock::TakenFrom(&active.id))?;
