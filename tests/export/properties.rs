@@ -2,13 +2,20 @@
 //! export's fast scan of a stored response reads what serde reads, in both stored forms;
 //! free text of any characters comes out of both response files exactly as scrubbed and
 //! neutralised; scrubbing never panics, changes nothing on a second pass, and no cell it
-//! and the neutralising give starts a formula.
+//! and the neutralising give starts a formula; versions of a questionnaire merge into
+//! one that asks everything any of them asked, or are refused exactly when a question
+//! changed kind.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use svar_shared::domain::questionnaire::Slug;
+use std::collections::{BTreeMap, BTreeSet};
+
+use svar_shared::domain::questionnaire::{
+    ChoiceOption, Question, QuestionKind, Questionnaire, Section, Slug,
+};
+use svar_shared::domain::text::Localized;
 use svar_shared::domain::*;
-use svar_shared::export::{Layout, StoredRow, neutralise, scrub};
+use svar_shared::export::{Layout, StoredRow, Versions, VersionsError, neutralise, scrub};
 use svar_shared::store::response_body;
 use svar_tests::slug;
 
@@ -160,6 +167,138 @@ proptest! {
                 .collect();
             cells.sort();
             prop_assert_eq!(&cells, &expected);
+        }
+    }
+}
+
+/// One version's question `id`: its kind (0 to 2: single choice, multiple choice,
+/// number) and options (bits of `o0`..`o4`).
+fn question(id: usize, kind: u8, options: u8) -> Question {
+    let options: Vec<ChoiceOption> = (0..5)
+        .filter(|o| options & (1 << o) != 0)
+        .map(|o| ChoiceOption {
+            code: slug(&format!("o{o}")),
+            label: Localized::swedish(format!("Alternativ {o}")),
+        })
+        .collect();
+    Question {
+        id: slug(&format!("q{id}")),
+        text: Localized::swedish(format!("Fråga {id}")),
+        help: None,
+        required: false,
+        dont_know: options.len() % 2 == 0,
+        not_applicable: false,
+        show_if: None,
+        kind: match kind {
+            0 => QuestionKind::SingleChoice { options },
+            1 => QuestionKind::MultipleChoice {
+                options,
+                max_choices: None,
+            },
+            _ => QuestionKind::Number {
+                decimals: 0,
+                min: None,
+                max: None,
+                unit: None,
+            },
+        },
+    }
+}
+
+/// Versions 1.. of one questionnaire: each asks some of `q0`..`q5` (with a kind and
+/// options each), on two pages.
+fn versions() -> impl Strategy<Value = Vec<Questionnaire>> {
+    vec(vec(proptest::option::of((0u8..3, 1u8..32)), 6), 1..5).prop_map(|versions| {
+        versions
+            .into_iter()
+            .enumerate()
+            .map(|(index, asked)| {
+                let questions: Vec<Question> = asked
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(id, q)| q.map(|(kind, options)| question(id, kind, options)))
+                    .collect();
+                let (first, second) = questions.split_at(questions.len() / 2);
+                Questionnaire {
+                    id: slug("arlig"),
+                    version: index as u32 + 1,
+                    title: Localized::swedish("Årlig"),
+                    intro: None,
+                    sections: [("forsta", first), ("andra", second)]
+                        .into_iter()
+                        .map(|(id, questions)| Section {
+                            id: slug(id),
+                            title: Localized::swedish(id),
+                            intro: None,
+                            show_if: None,
+                            questions: questions.to_vec(),
+                        })
+                        .collect(),
+                    checks: Vec::new(),
+                }
+            })
+            .collect()
+    })
+}
+
+fn kind_of(question: &Question) -> u8 {
+    match question.kind {
+        QuestionKind::SingleChoice { .. } => 0,
+        QuestionKind::MultipleChoice { .. } => 1,
+        _ => 2,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn merged_versions_ask_everything_any_version_asked(versions in versions()) {
+        // What each version asked: kinds and options by question id.
+        let mut kinds: BTreeMap<String, BTreeSet<u8>> = BTreeMap::new();
+        for version in &versions {
+            for (_, q) in version.questions() {
+                kinds.entry(q.id.to_string()).or_default().insert(kind_of(q));
+            }
+        }
+        let changed = kinds.values().any(|k| k.len() > 1);
+        let newest = versions.last().expect("one version at least").clone();
+        match Versions::merge(versions.clone()) {
+            Err(VersionsError::KindChanged(error)) => {
+                prop_assert!(changed, "refused without a change of kind: {error}");
+                prop_assert!(kinds[&error.question].len() > 1);
+            }
+            Err(other) => prop_assert!(false, "{other}"),
+            Ok(merged) => {
+                prop_assert!(!changed, "a change of kind was let through");
+                let ids: Vec<String> = merged.questionnaire.questions().map(|(_, q)| q.id.to_string()).collect();
+                let unique: BTreeSet<&String> = ids.iter().collect();
+                prop_assert_eq!(unique.len(), ids.len(), "each question once: {:?}", ids);
+                prop_assert_eq!(unique.len(), kinds.len(), "every question of every version");
+                // The newest's questions come first in each of its pages, in its order.
+                for (section, merged_section) in newest.sections.iter().zip(&merged.questionnaire.sections) {
+                    let own: Vec<_> = section.questions.iter().map(|q| &q.id).collect();
+                    let first: Vec<_> = merged_section.questions.iter().take(own.len()).map(|q| &q.id).collect();
+                    prop_assert_eq!(own, first);
+                }
+                for (slot, version) in versions.iter().enumerate() {
+                    for (_, q) in version.questions() {
+                        let id = q.id.as_str();
+                        prop_assert!(merged.asking(id).contains(slot));
+                        let offered = merged.questionnaire.question(id).expect("merged").choice_codes();
+                        for code in q.choice_codes() {
+                            prop_assert!(offered.contains(&code), "{} lost {}", id, code);
+                            prop_assert!(merged.offering(id, code).contains(slot));
+                        }
+                        prop_assert_eq!(merged.offering_special(id, true).contains(slot), q.dont_know);
+                    }
+                    for id in kinds.keys() {
+                        if version.question(id).is_none() {
+                            prop_assert!(!merged.asking(id).contains(slot));
+                        }
+                    }
+                }
+            }
         }
     }
 }
