@@ -186,7 +186,7 @@ fn question(id: usize, kind: u8, options: u8) -> Question {
         text: Localized::swedish(format!("Fråga {id}")),
         help: None,
         required: false,
-        dont_know: options.len() % 2 == 0,
+        dont_know: options.len().is_multiple_of(2),
         not_applicable: false,
         show_if: None,
         kind: match kind {
