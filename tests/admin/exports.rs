@@ -412,6 +412,8 @@ async fn a_periods_round_with_too_few_responses_is_left_out_and_said() {
     page.assert_status(StatusCode::OK);
     page.assert_contains("Inte med: de här omgångarna under perioden hade färre än 3 svar");
     page.assert_contains("<li>Nystartad (2 svar)</li>");
+    let list = app.get_as(&session, "/admin/exporter").await;
+    list.assert_contains("1 omgång(ar) med för få svar är inte med");
 
     let (status, body) = api(&app, "ale", "GET", &format!("/api/exporter/{id}"), None).await;
     assert_eq!(status, StatusCode::OK);

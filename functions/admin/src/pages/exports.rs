@@ -246,6 +246,9 @@ fn jobs_table(jobs: &[ExportJob], rounds: &[RoundOverview]) -> Markup {
                         tr {
                             th scope="row" {
                                 a href={ "/admin/exporter/" (job.id) } { (scope_text(&job.scope, rounds)) }
+                                @if !job.rounds_left_out.is_empty() {
+                                    br; span.hint-inline { (tf("exports.rounds_left_out_count", &[("count", &job.rounds_left_out.len())])) }
+                                }
                             }
                             td { (requested_text(job)) }
                             td { (state_text(&job.state)) }
