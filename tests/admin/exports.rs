@@ -95,6 +95,23 @@ async fn no_jobs(app: &AdminApp, organisation: &str) -> bool {
         .is_empty()
 }
 
+/// Posts the export form for every round of the patient survey this year, with `k`.
+async fn ask_for_this_year(app: &AdminApp, session: &Session, k: &str) -> Reply {
+    let year = time::OffsetDateTime::now_utc().year();
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    app.post_as(
+        session,
+        "/admin/exporter",
+        &[
+            ("questionnaire", "patientupplevelse"),
+            ("from", &from),
+            ("to", &to),
+            ("k", k),
+        ],
+    )
+    .await
+}
+
 pub(crate) fn patients(_: usize) -> &'static str {
     "patient"
 }
@@ -381,21 +398,8 @@ async fn a_periods_round_with_too_few_responses_is_left_out_and_said() {
     let app = spawn_admin().await;
     answered_round(&app, "ale", "Våren", 7, patients, None).await;
     let small = answered_round(&app, "ale", "Nystartad", 2, patients, None).await;
-    let year = time::OffsetDateTime::now_utc().year();
-    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
     let session = app.sign_in("ale").await;
-    let reply = app
-        .post_as(
-            &session,
-            "/admin/exporter",
-            &[
-                ("questionnaire", "patientupplevelse"),
-                ("from", &from),
-                ("to", &to),
-                ("k", "3"),
-            ],
-        )
-        .await;
+    let reply = ask_for_this_year(&app, &session, "3").await;
     reply.assert_status(StatusCode::SEE_OTHER);
     let id = job_of(&reply.location.unwrap());
     let job = finished(&app, "ale", &id).await;
@@ -453,18 +457,7 @@ async fn a_periods_round_with_too_few_responses_is_left_out_and_said() {
     answered_round(&app, "lerum", "Liten", 2, patients, None).await;
     answered_round(&app, "lerum", "Mindre", 1, patients, None).await;
     let lerum = app.sign_in("lerum").await;
-    let reply = app
-        .post_as(
-            &lerum,
-            "/admin/exporter",
-            &[
-                ("questionnaire", "patientupplevelse"),
-                ("from", &from),
-                ("to", &to),
-                ("k", "3"),
-            ],
-        )
-        .await;
+    let reply = ask_for_this_year(&app, &lerum, "3").await;
     reply.assert_status(StatusCode::CONFLICT);
     reply.assert_contains("Ingen av periodens 2 omgångar har minst 3 svar ännu.");
     assert!(no_jobs(&app, "lerum").await);
@@ -616,19 +609,7 @@ async fn versions_whose_question_changed_kind_are_refused_by_the_form_by_name() 
     answered_round(&app, "ale", "Förra året", 7, patients, None).await;
     answered_round_of_version(&app, "ale", "I år", 2, 7, patients, None).await;
     let session = app.sign_in("ale").await;
-    let year = time::OffsetDateTime::now_utc().year();
-    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
-    let reply = app
-        .post_as(
-            &session,
-            "/admin/exporter",
-            &[
-                ("questionnaire", "patientupplevelse"),
-                ("from", &from),
-                ("to", &to),
-            ],
-        )
-        .await;
+    let reply = ask_for_this_year(&app, &session, "").await;
     reply.assert_status(StatusCode::CONFLICT);
     reply.assert_contains(
         "Frågan ”Vad tycker du om den hälso- och sjukvård du får av kommunen, som helhet?” (helhet_betyg) har en annan svarstyp i version 1 av enkäten än i version 2",
