@@ -144,8 +144,22 @@ impl Bucket {
 
     /// Links as startup makes them, signed with `secret_key`.
     fn links(&self, secret_key: &str) -> S3DownloadLinks {
-        let sdk = sdk(&self.access_key, secret_key, &self.region);
-        s3_download_links(&sdk, &self.name, Some(&self.endpoint)).expect("credentials and region")
+        self.links_from(&sdk(&self.access_key, secret_key, &self.region))
+    }
+
+    /// Links signed with temporary credentials, as a Lambda role's are: the same keys
+    /// with a session token, which goes into the URL and under its signature.
+    fn temporary_links(&self, session_token: &str) -> S3DownloadLinks {
+        self.links_from(&sdk_with_token(
+            &self.access_key,
+            &secret_key(),
+            Some(session_token),
+            &self.region,
+        ))
+    }
+
+    fn links_from(&self, sdk: &SdkConfig) -> S3DownloadLinks {
+        s3_download_links(sdk, &self.name, Some(&self.endpoint)).expect("credentials and region")
     }
 
     async fn keys(&self, prefix: &str) -> Vec<String> {
@@ -216,13 +230,22 @@ fn secret_key() -> String {
 
 /// An SDK configuration as startup loads one, with the test server's static credentials.
 fn sdk(access_key: &str, secret_key: &str, region: &str) -> SdkConfig {
+    sdk_with_token(access_key, secret_key, None, region)
+}
+
+fn sdk_with_token(
+    access_key: &str,
+    secret_key: &str,
+    session_token: Option<&str>,
+    region: &str,
+) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             access_key,
             secret_key,
-            None,
+            session_token.map(str::to_owned),
             None,
             "svar-tests",
         )))
