@@ -230,10 +230,83 @@ mod tests {
         }
     }
 
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    /// Checks the request's SigV4 signature as Lambda would: the canonical request rebuilt
+    /// from what arrived (so a header changed or added after signing shows), written here
+    /// from AWS's description rather than with the signer under test.
+    fn verify_signature(received: &Received, secret: &str) -> Result<(), String> {
+        use hmac::{Hmac, Mac};
+        use sha2::{Digest, Sha256};
+        fn hex(bytes: &[u8]) -> String {
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+        fn hmac(key: &[u8], data: &str) -> Vec<u8> {
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+            mac.update(data.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        let authorization = received
+            .header("authorization")
+            .ok_or("no authorization header")?;
+        let fields = authorization
+            .strip_prefix("AWS4-HMAC-SHA256 ")
+            .ok_or("not SigV4")?;
+        let field = |name: &str| {
+            fields
+                .split(", ")
+                .find_map(|f| f.strip_prefix(name))
+                .ok_or(format!("no {name} in {authorization}"))
+        };
+        let scope = field("Credential=")?
+            .split_once('/')
+            .ok_or("a credential names its scope")?
+            .1;
+        let signed_headers = field("SignedHeaders=")?;
+        let signature = field("Signature=")?;
+        let (method, rest) = received.request_line.split_once(' ').ok_or("a method")?;
+        let (path, _) = rest.split_once(' ').ok_or("a path")?;
+        let mut canonical = format!("{method}\n{path}\n\n");
+        for name in signed_headers.split(';') {
+            let value = received
+                .header(name)
+                .ok_or(format!("{name} is signed but was not sent"))?;
+            canonical.push_str(&format!("{name}:{value}\n"));
+        }
+        canonical.push_str(&format!(
+            "\n{signed_headers}\n{}",
+            hex(&Sha256::digest(&received.body))
+        ));
+        let date = received.header("x-amz-date").ok_or("no x-amz-date")?;
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        let mut key = format!("AWS4{secret}").into_bytes();
+        for part in scope.split('/') {
+            key = hmac(&key, part);
+        }
+        let expected = hex(&hmac(&key, &to_sign));
+        if expected == signature {
+            Ok(())
+        } else {
+            Err(format!("signature {signature}, expected {expected}"))
+        }
+    }
+
     /// A launcher whose client talks to `127.0.0.1:<port>` with test credentials.
     fn launcher(port: u16, function: &str) -> LambdaLauncher {
-        let credentials =
-            aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "test");
+        launcher_with(port, function, None)
+    }
+
+    fn launcher_with(port: u16, function: &str, session_token: Option<&str>) -> LambdaLauncher {
+        let credentials = aws_credential_types::Credentials::new(
+            "AKIDTEST",
+            SECRET,
+            session_token.map(str::to_owned),
+            None,
+            "test",
+        );
         LambdaLauncher::with_endpoint(
             SharedCredentialsProvider::new(credentials),
             "eu-north-1",
@@ -278,6 +351,55 @@ mod tests {
         );
         let event: ExportJobRef = serde_json::from_slice(&received.body).expect("the event");
         assert_eq!(event, job);
+        verify_signature(&received, SECRET).expect("a signature Lambda accepts");
+        let signed = authorization
+            .split("SignedHeaders=")
+            .nth(1)
+            .unwrap_or_default();
+        for header in [
+            "host",
+            "x-amz-date",
+            "content-type",
+            "x-amz-invocation-type",
+        ] {
+            assert!(
+                signed.contains(header),
+                "{header} is signed: {authorization}"
+            );
+        }
+
+        // What the check catches: a body or a header changed on the way.
+        let mut changed = received;
+        changed.body.push(b' ');
+        assert!(verify_signature(&changed, SECRET).is_err());
+        changed.body.pop();
+        assert!(verify_signature(&changed, "another secret").is_err());
+        for (name, value) in &mut changed.headers {
+            if name == "x-amz-invocation-type" {
+                *value = "RequestResponse".to_owned();
+            }
+        }
+        assert!(verify_signature(&changed, SECRET).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_launch_with_a_roles_temporary_credentials_signs_their_token() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let port = listener.local_addr().expect("an address").port();
+        let server = tokio::spawn(answer_once(listener, "202 Accepted"));
+        let token = "IQoJb3JpZ2luX2VjEJr//////////wEaCmV1LW5vcnRoLTEi+RzA=";
+        launcher_with(port, "svar-prod-export", Some(token))
+            .launch(&job())
+            .await
+            .expect("launched");
+        let received = server.await.expect("the server ran");
+        assert_eq!(received.header("x-amz-security-token"), Some(token));
+        let authorization = received.header("authorization").unwrap_or_default();
+        assert!(
+            authorization.contains("x-amz-security-token"),
+            "the token is signed: {authorization}"
+        );
+        verify_signature(&received, SECRET).expect("a signature Lambda accepts");
     }
 
     #[tokio::test]
