@@ -239,6 +239,63 @@ async fn back_keeps_answers_and_the_link_resumes_where_the_patient_left_off() {
 }
 
 #[tokio::test]
+async fn the_link_resumes_at_a_page_left_with_a_problem_and_shows_it() {
+    let app = spawn_app().await;
+    let round = app.round("patientupplevelse").await;
+    let path = link_path(&app.invite(&round).await);
+    answer_background(&app, &path, "ombud").await;
+    for section in ["1", "2", "3"] {
+        let next = app
+            .post_form(&path, &[("_section", section), ("_action", "next")])
+            .await;
+        assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
+    }
+    // Page 5 with four choices where three are allowed: kept as typed, not passed.
+    let mistake = app
+        .post_form(
+            &path,
+            &[
+                ("_section", "4"),
+                ("_action", "next"),
+                ("helhet_forbattra", "mer_tid"),
+                ("helhet_forbattra", "samma_personal"),
+                ("helhet_forbattra", "information"),
+                ("helhet_forbattra", "annat"),
+            ],
+        )
+        .await;
+    assert_eq!(mistake.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The patient closes the page and opens the link later: back at page 5, not past
+    // it at page 6, with the problem said and the choices as they were.
+    let resumed = app.get(&path).await;
+    assert_eq!(resumed.status, StatusCode::OK);
+    resumed.assert_contains("Del 5 av 6");
+    resumed.assert_contains("Det finns ett fel att rätta");
+    resumed.assert_contains("Välj högst 3 alternativ.");
+    resumed.assert_contains(r#"value="annat" checked"#);
+
+    // A page opened by its number shows no problem before the patient tries to go on.
+    let asked_for = app.get(&format!("{path}?del=5")).await;
+    asked_for.assert_contains("Del 5 av 6");
+    assert!(!asked_for.body.contains("Det finns ett fel att rätta"));
+
+    // Mended, the link resumes at the first page not yet saved.
+    let mended = app
+        .post_form(
+            &path,
+            &[
+                ("_section", "4"),
+                ("_action", "next"),
+                ("helhet_forbattra", "mer_tid"),
+            ],
+        )
+        .await;
+    assert_eq!(mended.status, StatusCode::SEE_OTHER, "{}", mended.body);
+    app.get(&path).await.assert_contains("Del 6 av 6");
+}
+
+#[tokio::test]
 async fn the_helper_section_is_shown_only_to_helpers_and_hidden_answers_are_dropped() {
     let app = spawn_app().await;
     let round = app.round("patientupplevelse").await;

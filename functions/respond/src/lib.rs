@@ -144,7 +144,7 @@ async fn show_page(
         )
         .await
         .map_err(AppError::survey(lang))?;
-    render_outcome(outcome, lang, StatusCode::OK)
+    render_outcome(outcome, lang, Via::Get)
 }
 
 /// A mapping's multi-use link: each visitor gets an invitation of their own and is sent
@@ -194,7 +194,7 @@ async fn post_page(
         )
         .await
         .map_err(AppError::survey(lang))?;
-    render_outcome(outcome, lang, StatusCode::CONFLICT)
+    render_outcome(outcome, lang, Via::Post)
 }
 
 /// The body, or the "too large" page when it is over the limit. A body that could not
@@ -209,13 +209,22 @@ fn body_or_limit(body: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Byte
     }
 }
 
-/// Renders an outcome. `answered_status` is 200 when an answered link is opened again
-/// (the thanks page), 409 when a page is posted to it (the same kind page).
-fn render_outcome(
-    outcome: Outcome,
-    lang: Lang,
-    answered_status: StatusCode,
-) -> Result<Response, AppError> {
+/// How the page was asked for, which decides the status of a page that is not plain.
+#[derive(Clone, Copy)]
+enum Via {
+    /// Opening the link: an answered link's thanks page and a resumed page that shows a
+    /// saved problem are both 200 (the request itself was fine).
+    Get,
+    /// Posting a page: 409 to an answered link, 422 for a page with problems.
+    Post,
+}
+
+/// Renders an outcome, its status chosen by `via`.
+fn render_outcome(outcome: Outcome, lang: Lang, via: Via) -> Result<Response, AppError> {
+    let answered_status = match via {
+        Via::Get => StatusCode::OK,
+        Via::Post => StatusCode::CONFLICT,
+    };
     Ok(match outcome {
         Outcome::Page(state) => {
             let page = pages::survey_page(&state, lang);
@@ -226,7 +235,7 @@ fn render_outcome(
                     page,
                 )
                     .into_response()
-            } else if state.has_errors() {
+            } else if state.has_errors() && matches!(via, Via::Post) {
                 (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
             } else {
                 page.into_response()

@@ -94,21 +94,29 @@ pub fn visible_questions<'q>(
         .filter(move |q| shown(q.show_if.as_ref(), raw))
 }
 
-/// Where a returning respondent continues: the first shown page not yet saved,
-/// or the last page when every page has been saved.
+/// Where a returning respondent continues: the first shown page not yet saved, or saved
+/// with a problem (Next keeps a page as typed when it finds one, so the patient comes back
+/// to it rather than past it); the last page when every page is saved and passes.
 pub fn resume_section(questionnaire: &Questionnaire, raw: &RawAnswers) -> usize {
     let visible = visible_sections(questionnaire, raw);
     visible
         .iter()
         .copied()
         .find(|&index| {
-            questionnaire.sections[index]
-                .questions
-                .iter()
-                .any(|q| !raw.contains_key(q.id.as_str()))
+            let section = &questionnaire.sections[index];
+            !section_saved(section, raw) || validate_section(questionnaire, section, raw).is_err()
         })
         .or_else(|| visible.last().copied())
         .unwrap_or(0)
+}
+
+/// Whether a page has been saved: every one of its questions is in the draft (a save
+/// stores each question of the page, answered or not).
+pub fn section_saved(section: &Section, raw: &RawAnswers) -> bool {
+    section
+        .questions
+        .iter()
+        .all(|q| raw.contains_key(q.id.as_str()))
 }
 
 /// Validates the shown questions of one section. Returns the answers given (blank optional

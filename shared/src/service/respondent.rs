@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::domain::answers::{resume_section, validate_all, validate_section, visible_sections};
+use crate::domain::answers::{
+    resume_section, section_saved, validate_all, validate_section, visible_sections,
+};
 use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Question, QuestionKind, Questionnaire};
 use crate::domain::swedish_time::day_in_sweden;
 use crate::domain::*;
@@ -253,16 +255,32 @@ impl SurveyService {
             Opened::Done(outcome) => return Ok(outcome),
         };
         let visible = visible_sections(&open.questionnaire, &open.answers);
-        let section = position
+        let asked_for = position
             .and_then(|p| p.checked_sub(1))
-            .and_then(|i| visible.get(i).copied())
-            .unwrap_or_else(|| resume_section(&open.questionnaire, &open.answers));
+            .and_then(|i| visible.get(i).copied());
+        let (section, errors) = match asked_for {
+            Some(section) => (section, Vec::new()),
+            None => {
+                // Resumed at a page saved with a problem: its problems are shown, so the
+                // patient sees what to mend without pressing Next first.
+                let section = resume_section(&open.questionnaire, &open.answers);
+                let saved_page = &open.questionnaire.sections[section];
+                let errors = if section_saved(saved_page, &open.answers) {
+                    validate_section(&open.questionnaire, saved_page, &open.answers)
+                        .err()
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                (section, errors)
+            }
+        };
         Ok(page(PageParts {
             questionnaire: open.questionnaire,
             municipality: open.municipality,
             section,
             answers: open.answers,
-            errors: Vec::new(),
+            errors,
             form_problems: Vec::new(),
         }))
     }
