@@ -6,6 +6,7 @@
 //! (`properties`).
 
 mod aggregates;
+mod dependent;
 mod files;
 mod lambda;
 mod parquet_file;

@@ -17,8 +17,8 @@ use super::manifest::{
     FORMAT, Manifest, ManifestFile, ManifestQuestionnaire, ManifestRound, ManifestRoundLeftOut,
     Rule,
 };
-use super::response_files::write_rows;
-use super::rows::{ReadRows, background_columns, read_rows};
+use super::response_files::{WrittenRows, write_rows};
+use super::rows::{Emptied, ReadRows, background_columns, read_rows};
 use super::scrub::REMOVED;
 use super::sink::{ExportSink, HashedFile};
 use super::versions::{Versions, VersionsError};
@@ -219,6 +219,7 @@ where
     let mut layout = Layout::new(questionnaire, options.free_text).map_err(ExportError::Layout)?;
     layout.limit_to_versions(&versions);
     let background = background_columns(questionnaire, &layout, options)?;
+    let emptied = Emptied::new(&versions, &layout, &background);
     let ReadRows {
         spills,
         pages,
@@ -237,13 +238,16 @@ where
     let total: u64 = round_rows.iter().sum();
     let plan = kanon::plan(&counts, k);
     drop(counts);
-    let mut files = write_rows(
+    let WrittenRows {
+        mut files,
+        dependent_cells_emptied,
+    } = write_rows(
         spills,
         &pages,
         rounds.len(),
         &plan,
         &layout,
-        &background.columns,
+        &emptied,
         options,
         sink,
         progress,
@@ -315,9 +319,11 @@ where
             Rule::KAnonymity {
                 k: options.k,
                 background: background.ids().map(str::to_owned).collect(),
-                method: "local suppression: in a group under k, the rarest background value is emptied first, then the next",
+                method: "local suppression: in a group under k, the rarest background value is emptied first, then the next; the answers to questions asked only for some values of an emptied variable are emptied with it",
                 cells_suppressed: plan.cells_suppressed,
                 rows_changed: plan.rows_changed,
+                dependent_questions: emptied.dependents,
+                dependent_cells_emptied,
             },
             Rule::FreeText {
                 included: options.free_text,

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::domain::questionnaire::{Question, QuestionId, QuestionKind, Questionnaire};
 
 use super::stored::StoredAnswer;
+use super::versions::Versions;
 
 /// The smallest group published by default: the minimum group size of the national
 /// elderly-care survey.
@@ -109,6 +110,43 @@ impl Background {
                 Some(_) => u16::MAX,
             };
             key.push(value);
+        }
+    }
+}
+
+/// The questions that are asked only for some values of a background variable, directly
+/// or through other such questions, each with the plan's bits of those variables (bit i:
+/// variable i). Whether such a question was answered tells what an emptied background
+/// value was: the patient survey asks its last page only of those who helped or answered
+/// for the patient, so an answer there says `vem_svarar` was not "patient". Their cells
+/// are emptied with the variable.
+pub fn dependent_questions(versions: &Versions, background: &Background) -> BTreeMap<String, u32> {
+    let own: HashMap<&str, u32> = background
+        .ids()
+        .enumerate()
+        .map(|(bit, id)| (id, 1 << bit))
+        .collect();
+    let ids: Vec<&str> = versions
+        .questionnaire
+        .questions()
+        .map(|(_, q)| q.id.as_str())
+        .collect();
+    let mut bits: BTreeMap<String, u32> = BTreeMap::new();
+    // Until nothing changes: a condition may name a question listed later (a question
+    // that only an older version asked is listed after the newest's).
+    loop {
+        let mut changed = false;
+        for id in &ids {
+            let follows = versions.shown_by(id).fold(0, |follows, by| {
+                follows | own.get(by).copied().unwrap_or(0) | bits.get(by).copied().unwrap_or(0)
+            });
+            if follows != 0 && bits.get(*id) != Some(&follows) {
+                bits.insert((*id).to_owned(), follows);
+                changed = true;
+            }
+        }
+        if !changed {
+            return bits;
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `manifest.json`: what an export holds and which rules made it, so a reader (or an
 //! auditor) can tell without opening the data.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// Which format of export this is; raised when files or columns change meaning. 2: the
@@ -84,6 +86,13 @@ pub enum Rule {
         method: &'static str,
         cells_suppressed: u64,
         rows_changed: u64,
+        /// The questions asked only for some values of a background variable, each with
+        /// the variables it follows: their cells are emptied with the variable's, as an
+        /// answer to them would tell it.
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        dependent_questions: BTreeMap<String, Vec<String>>,
+        /// Their cells emptied that held something.
+        dependent_cells_emptied: u64,
     },
     FreeText {
         included: bool,

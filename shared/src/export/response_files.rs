@@ -15,7 +15,7 @@ use super::engine::{EXCEL_FILE, ExportError, ExportOptions, RESPONSES_FILE};
 use super::kanon::Plan;
 use super::manifest::ManifestFile;
 use super::permute::Permutation;
-use super::rows::SpilledPage;
+use super::rows::{Emptied, SpilledPage};
 use super::sink::{ExportSink, HashedFile};
 use super::spill::{self, SpillPage, SpillReader};
 
@@ -49,18 +49,18 @@ struct PageRows<'p> {
     published: &'p Published,
     /// The round's number, in the second column.
     round: &'p str,
-    /// By column: the bit of the plan's mask that empties it (0: never emptied).
-    background_bits: &'p [u32],
+    /// By column: the bits of the plan's mask that empty it (0: never emptied).
+    emptied_by: &'p [u32],
 }
 
 impl PageRows<'_> {
     /// Row `row`'s cell in `column` as published: its number and round set, a background
-    /// value emptied where the plan says.
+    /// value, and the answers that would tell it, emptied where the plan says.
     fn published<'c>(&'c self, row: usize, column: usize, cell: &'c str) -> &'c str {
         match column {
             0 => self.published.number(row),
             1 => self.round,
-            _ if self.published.masks[row] & self.background_bits[column] != 0 => "",
+            _ if self.published.masks[row] & self.emptied_by[column] != 0 => "",
             _ => cell,
         }
     }
@@ -71,7 +71,7 @@ impl PageRows<'_> {
         &self,
         mut each: impl FnMut(&[Cow<'_, str>]) -> Result<(), ExportError>,
     ) -> Result<(), ExportError> {
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(self.background_bits.len());
+        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(self.emptied_by.len());
         for row in 0..self.page.rows() {
             cells.clear();
             for (column, cell) in self.page.cells(row)?.enumerate() {
@@ -199,6 +199,11 @@ struct SpilledRows<'a> {
     permutation: Permutation,
     /// The next row's place in the store's order, which its number is drawn for.
     position: u64,
+    /// By column: the bits of a mask that empty a dependent question's cell
+    /// ([`Emptied::dependent`]).
+    dependent: &'a [u32],
+    /// Cells of dependent questions emptied that held something.
+    dependent_cells_emptied: u64,
 }
 
 impl SpilledRows<'_> {
@@ -226,6 +231,13 @@ impl SpilledRows<'_> {
                 .mask(page.key(row)?)
                 .ok_or_else(|| spill::damaged("a combination that was not counted"))?;
             published.masks.push(mask);
+            if mask != 0 {
+                for (column, cell) in page.cells(row)?.enumerate() {
+                    if self.dependent[column] & mask != 0 && !cell?.is_empty() {
+                        self.dependent_cells_emptied += 1;
+                    }
+                }
+            }
             let number = self.permutation.apply(self.position) + 1;
             // Writing to a String cannot fail.
             let _ = write!(published.numbers, "{number}");
@@ -235,18 +247,25 @@ impl SpilledRows<'_> {
         Ok(Some(spilled.round))
     }
 
-    /// Checks that every spill was read to its end.
-    fn finish(self) -> Result<(), ExportError> {
+    /// Checks that every spill was read to its end; the dependent cells emptied.
+    fn finish(self) -> Result<u64, ExportError> {
         for spill in self.spills {
             spill.finish()?;
         }
-        Ok(())
+        Ok(self.dependent_cells_emptied)
     }
 }
 
+/// What writing the response files leaves for the manifest.
+pub(super) struct WrittenRows {
+    pub files: Vec<ManifestFile>,
+    /// Cells of questions that follow a background variable, emptied with it.
+    pub dependent_cells_emptied: u64,
+}
+
 /// Writes the spilled rows, a page at a time in the order the store gave them, to the
-/// response files: row numbers from the permutation, background values emptied by the
-/// plan. Returns the files for the manifest.
+/// response files: row numbers from the permutation, background values (and the answers
+/// that would tell them) emptied by the plan.
 #[allow(clippy::too_many_arguments)] // Each is a different thing it needs; a struct would only rename them.
 pub(super) async fn write_rows(
     spills: Vec<SpillReader>,
@@ -254,11 +273,11 @@ pub(super) async fn write_rows(
     rounds: usize,
     plan: &Plan,
     layout: &Layout,
-    background_columns: &[usize],
+    emptied: &Emptied,
     options: &ExportOptions,
     sink: &mut dyn ExportSink,
     progress: &mut (dyn FnMut(u64) + Send),
-) -> Result<Vec<ManifestFile>, ExportError> {
+) -> Result<WrittenRows, ExportError> {
     let mut plain_file = HashedFile::new(RESPONSES_FILE);
     let mut excel_file = HashedFile::new(EXCEL_FILE);
     #[cfg(feature = "parquet")]
@@ -287,13 +306,11 @@ pub(super) async fn write_rows(
         plan,
         permutation: Permutation::new(total, options.seed),
         position: 0,
+        dependent: &emptied.dependent,
+        dependent_cells_emptied: 0,
     };
     // The round's number, in the second column.
     let round_numbers: Vec<String> = (1..=rounds).map(|number| number.to_string()).collect();
-    let mut background_bits = vec![0u32; layout.columns.len()];
-    for (bit, column) in background_columns.iter().enumerate() {
-        background_bits[*column] |= 1 << bit;
-    }
     // The page being encoded and the next one, read meanwhile; they keep their capacity.
     let mut current = ReadPage::default();
     let mut next = ReadPage::default();
@@ -307,7 +324,7 @@ pub(super) async fn write_rows(
             page: &current.page,
             published: &current.published,
             round: round_number,
-            background_bits: &background_bits,
+            emptied_by: &emptied.by_column,
         };
         round = std::thread::scope(|threads| -> Result<Option<usize>, ExportError> {
             let files = threads.spawn(|| {
@@ -335,7 +352,7 @@ pub(super) async fn write_rows(
         progress(written);
         std::mem::swap(&mut current, &mut next);
     }
-    source.finish()?;
+    let dependent_cells_emptied = source.finish()?;
     let mut files = Vec::new();
     for file in [plain_file, excel_file] {
         let name = file.name;
@@ -348,7 +365,10 @@ pub(super) async fn write_rows(
     }
     #[cfg(feature = "parquet")]
     files.push(parquet_file.finish(sink).await?);
-    Ok(files)
+    Ok(WrittenRows {
+        files,
+        dependent_cells_emptied,
+    })
 }
 
 /// A thread that encoded a file panicked: with `panic = "abort"` (release) it never

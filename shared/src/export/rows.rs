@@ -3,6 +3,7 @@
 //! the k-anonymity plan that the counts gave.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io;
 
 use crate::domain::Round;
@@ -16,6 +17,7 @@ use super::engine::{ExportError, ExportOptions};
 use super::kanon::{self, Background, Combination, Counts};
 use super::spill::{SpillReader, SpillWriter};
 use super::stored::{Reader, StoredRow};
+use super::versions::Versions;
 
 /// Scanners of the store's pages at most. Two: the machines measured have two cores
 /// (BENCHMARKS.md). Lambda gives less than one vCPU's worth below 1,769 MB (the export
@@ -81,6 +83,70 @@ pub(super) fn background_columns(
         columns,
         slots,
     })
+}
+
+/// Which cells a row's k-anonymity mask empties, by column (bit i of a mask: background
+/// variable i).
+pub(super) struct Emptied {
+    /// The bits that empty each column: a background variable's own column, and the
+    /// columns of the questions asked only for some of its values
+    /// ([`kanon::dependent_questions`]); 0 for a column never emptied.
+    pub by_column: Vec<u32>,
+    /// The same for the columns of those dependent questions only, whose emptied cells
+    /// the manifest counts apart.
+    pub dependent: Vec<u32>,
+    /// Each dependent question's id and the background variables it follows, for the
+    /// manifest.
+    pub dependents: BTreeMap<String, Vec<String>>,
+}
+
+impl Emptied {
+    pub(super) fn new(
+        versions: &Versions,
+        layout: &Layout,
+        background: &BackgroundColumns,
+    ) -> Self {
+        let follows = kanon::dependent_questions(versions, &background.background);
+        let ids: Vec<&str> = background.background.ids().collect();
+        let mut by_column = vec![0u32; layout.columns.len()];
+        let mut dependent = vec![0u32; layout.columns.len()];
+        for (bit, column) in background.columns.iter().enumerate() {
+            by_column[*column] |= 1 << bit;
+        }
+        for (index, column) in layout.columns.iter().enumerate() {
+            let Some(question) = column.question else {
+                continue;
+            };
+            if let Some(bits) = follows.get(layout.questions[question].id.as_str()) {
+                by_column[index] |= bits;
+                dependent[index] |= bits;
+            }
+        }
+        let dependents = follows
+            .into_iter()
+            // Only the questions the export has columns for.
+            .filter(|(id, _)| {
+                layout.columns.iter().any(|c| {
+                    c.question
+                        .is_some_and(|q| layout.questions[q].id.as_str() == id)
+                })
+            })
+            .map(|(id, bits)| {
+                let variables = ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(bit, _)| bits & (1 << bit) != 0)
+                    .map(|(_, id)| (*id).to_owned())
+                    .collect();
+                (id, variables)
+            })
+            .collect();
+        Self {
+            by_column,
+            dependent,
+            dependents,
+        }
+    }
 }
 
 /// The scanning side of [`read_rows`]: it turns pages of stored responses into spilled

@@ -11,7 +11,7 @@
 //! number made text) cannot share a column: such an export is refused, the question and
 //! versions named, so the rounds can be exported version by version.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::questionnaire::{ChoiceOption, Question, QuestionKind, Questionnaire};
 
@@ -44,6 +44,9 @@ struct Asked {
     options: BTreeMap<String, VersionSet>,
     dont_know: VersionSet,
     not_applicable: VersionSet,
+    /// The questions whose answers decide, in some version, whether this one is asked:
+    /// its own condition's and its page's.
+    shown_by: BTreeSet<String>,
 }
 
 /// The questionnaire an export is written by, and which of its versions asked what.
@@ -90,9 +93,13 @@ impl Versions {
         let numbers: Vec<u32> = versions.iter().map(|q| q.version).collect();
         let mut asked: BTreeMap<String, Asked> = BTreeMap::new();
         for (slot, version) in versions.iter().enumerate() {
-            for (_, question) in version.questions() {
+            for (section, question) in version.questions() {
                 let entry = asked.entry(question.id.to_string()).or_default();
                 entry.question = entry.question.with(slot);
+                let conditions = [&version.sections[section].show_if, &question.show_if];
+                for condition in conditions.into_iter().flatten() {
+                    entry.shown_by.insert(condition.question.to_string());
+                }
                 if question.dont_know {
                     entry.dont_know = entry.dont_know.with(slot);
                 }
@@ -158,6 +165,15 @@ impl Versions {
                 special.and(a.question)
             })
             .unwrap_or_default()
+    }
+
+    /// The questions whose answers decide, in any version, whether question `id` is
+    /// asked (its own condition and its page's).
+    pub fn shown_by(&self, id: &str) -> impl Iterator<Item = &str> {
+        self.asked
+            .get(id)
+            .into_iter()
+            .flat_map(|a| a.shown_by.iter().map(String::as_str))
     }
 
     /// The version numbers in a set, oldest first.
@@ -450,6 +466,35 @@ text = { sv = \"Timmar?\" }
                 newer: 3,
             })
         );
+    }
+
+    #[test]
+    fn a_condition_of_any_version_is_kept() {
+        let conditional = r#"
+[[sections]]
+id = "andra"
+title = { sv = "Andra" }
+
+[[sections.questions]]
+id = "mer"
+kind = "yes_no"
+show_if = { question = "betyg", any_of = ["1"] }
+text = { sv = "Mer?" }
+"#;
+        let first = version(1, &format!("{RATING}{conditional}"));
+        let second = version(
+            2,
+            &format!(
+                "{RATING}{}",
+                conditional.replace("show_if = { question = \"betyg\", any_of = [\"1\"] }\n", "")
+            ),
+        );
+        assert!(second.question("mer").unwrap().show_if.is_none());
+        let versions = Versions::merge(vec![second, first]).expect("merged");
+        // Version 2 asks everyone, version 1 asked only after a poor rating: an answer
+        // in a row of version 1 still tells the rating.
+        assert_eq!(versions.shown_by("mer").collect::<Vec<_>>(), ["betyg"]);
+        assert_eq!(versions.shown_by("betyg").count(), 0);
     }
 
     #[test]
