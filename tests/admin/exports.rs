@@ -560,6 +560,20 @@ async fn bad_values_come_back_in_plain_words_with_what_was_typed() {
     reply.assert_contains(r#"value="2026-13-01""#);
     reply.assert_contains(r#"value="patientupplevelse" selected"#);
 
+    // A value no form of ours sends (a page from before a change, or a hand-made post):
+    // plain words, not the decoder's.
+    let reply = app
+        .post_as(
+            &session,
+            "/admin/exporter",
+            &[("round", &round), ("k", "7"), ("free_text", "kanske")],
+        )
+        .await;
+    reply.assert_status(StatusCode::BAD_REQUEST);
+    reply.assert_contains("Formuläret kunde inte läsas");
+    reply.assert_contains("ladda om sidan");
+    assert!(!reply.body.contains("provided string"), "{}", reply.body);
+
     let (status, body) = api(
         &app,
         "ale",

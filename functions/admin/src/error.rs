@@ -150,6 +150,12 @@ impl IntoResponse for AdminError {
                 t("common.forbidden_title"),
                 t("common.forbidden_body").to_owned(),
             ),
+            // The decoder's words are for the API's programmers; on a page, plain words
+            // (a page older than the form it posts is the usual cause).
+            (AdminError::BadForm(_), _) => (
+                t("common.bad_form_title"),
+                t("common.bad_form_body").to_owned(),
+            ),
             (_, StatusCode::SERVICE_UNAVAILABLE) => (
                 t("common.unavailable_title"),
                 t("common.unavailable_body").to_owned(),
