@@ -83,6 +83,10 @@ async fn the_network_is_refused_exports_and_a_municipality_the_comparison() {
     let home = app.get_as(&network, "/admin").await;
     home.assert_contains(r#"href="/admin/jamforelse""#);
     assert!(!home.body.contains(r#"href="/admin/exporter""#));
+    // Its first screen says what the network does, not what it cannot (patient rounds).
+    home.assert_contains("Här skickar nätverket enkäter till kommunerna");
+    home.assert_contains(r#"<a href="/admin/natverk/skicka">"#);
+    assert!(!home.body.contains("Här skapar ni enkätomgångar"));
     let posted = app
         .post_as(&network, "/admin/exporter", &[("k", "7")])
         .await;
@@ -99,6 +103,7 @@ async fn the_network_is_refused_exports_and_a_municipality_the_comparison() {
     refused.assert_status(StatusCode::FORBIDDEN);
     let home = app.get_as(&municipality, "/admin").await;
     assert!(!home.body.contains(r#"href="/admin/jamforelse""#));
+    home.assert_contains("Här skapar ni enkätomgångar");
     let (status, body) = api(
         &app,
         "ale",

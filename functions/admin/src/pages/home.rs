@@ -26,7 +26,18 @@ async fn home(State(state): State<AdminState>, signed_in: SignedIn) -> Result<Ma
         Some(&signed_in),
         html! {
             h1 { (name) }
-            p { (t("rounds.home_intro")) }
+            @if may_create_rounds(&signed_in) {
+                p { (t("rounds.home_intro")) }
+            } @else {
+                // The network makes no patient rounds: its first screen says what it does
+                // here instead, with the way to each.
+                p { (t("rounds.home_intro_network")) }
+                ul {
+                    li { a href="/admin/natverk/skicka" { (t("rounds.home_network_send")) } }
+                    li { a href="/admin/natverk" { (t("rounds.home_network_follow")) } }
+                    li { a href="/admin/jamforelse" { (t("rounds.home_network_compare")) } }
+                }
+            }
             h2 { (t("rounds.home_rounds")) }
             (rounds_table(&rounds))
             @if may_create_rounds(&signed_in) {
