@@ -158,6 +158,15 @@ async fn staff_answer_through_the_municipalitys_link_and_the_status_follows() {
     .await;
     let ale_round = round_of(&send, "ale");
     let ale = app.sign_in("ale").await;
+    // The first screen says what the network waits for, with the way there.
+    let home = app.get_as(&ale, "/admin").await;
+    home.assert_contains("Nätverket väntar på svar från er:");
+    home.assert_contains(&format!(
+        r#"<a href="/admin/natverk/omgangar/{ale_round}">Våren 2026 &lt;i&gt;</a> – Inte påbörjad, pågår till och med 2026-05-31"#
+    ));
+    let alingsas = app.sign_in("alingsas").await;
+    let not_sent_to = app.get_as(&alingsas, "/admin").await;
+    assert!(!not_sent_to.body.contains("Nätverket väntar"));
     let page = app
         .get_as(&ale, &format!("/admin/natverk/omgangar/{ale_round}"))
         .await;
@@ -174,6 +183,9 @@ async fn staff_answer_through_the_municipalitys_link_and_the_status_follows() {
     let overview = app.get_as(&gr, &overview_path).await;
     overview.assert_contains("Har svar");
     overview.assert_contains("<td>2</td>");
+    // Answered: no longer waited for.
+    let home = app.get_as(&ale, "/admin").await;
+    assert!(!home.body.contains("Nätverket väntar"), "{}", home.body);
 
     // The limit (2) is reached: a polite page.
     let full = app.get(&link).await;

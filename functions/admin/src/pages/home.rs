@@ -10,7 +10,12 @@ use super::rounds::{may_create_rounds, rounds_table};
 use crate::AdminState;
 use crate::auth::SignedIn;
 use crate::error::AdminError;
-use crate::texts::t;
+use crate::texts::{t, tf};
+use svar_shared::domain::RoundStatus;
+use svar_shared::service::workspace::network::{Progress, SentRound};
+
+use super::network::progress_text;
+use super::network_municipality::round_path;
 
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin")];
 
@@ -21,6 +26,21 @@ pub fn routes() -> Router<AdminState> {
 async fn home(State(state): State<AdminState>, signed_in: SignedIn) -> Result<Markup, AdminError> {
     let rounds = state.workspace.rounds(&signed_in.caller).await?;
     let name = &signed_in.caller.organisation.name;
+    // What the network waits for from a municipality, so it is seen on the first screen
+    // and not only under "Nätverket": open rounds not yet answered (or sent).
+    let waiting: Vec<SentRound> = if may_create_rounds(&signed_in) {
+        state
+            .workspace
+            .sent_rounds(&signed_in.caller)
+            .await?
+            .into_iter()
+            .filter(|sent| {
+                sent.progress != Progress::Sent && sent.round.status == RoundStatus::Open
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(page(
         name,
         Some(&signed_in),
@@ -28,6 +48,19 @@ async fn home(State(state): State<AdminState>, signed_in: SignedIn) -> Result<Ma
             h1 { (name) }
             @if may_create_rounds(&signed_in) {
                 p { (t("rounds.home_intro")) }
+                @if !waiting.is_empty() {
+                    h2 { (t("rounds.home_waiting_title")) }
+                    p { (t("rounds.home_waiting")) }
+                    ul {
+                        @for sent in &waiting {
+                            li {
+                                a href=(round_path(sent)) { (sent.round.name) }
+                                " – " (progress_text(sent.round.kind, sent.progress)) ", "
+                                (tf("rounds.home_waiting_until", &[("end", &sent.round.period.end().to_string())]))
+                            }
+                        }
+                    }
+                }
             } @else {
                 // The network makes no patient rounds: its first screen says what it does
                 // here instead, with the way to each.

@@ -46,7 +46,7 @@ pub fn routes() -> Router<AdminState> {
         .route("/admin/natverk/rapporter/{id}/oppna-igen", post(reopen))
 }
 
-fn round_path(sent: &SentRound) -> String {
+pub(super) fn round_path(sent: &SentRound) -> String {
     match sent.round.kind {
         RoundKind::Report => format!("/admin/natverk/rapporter/{}", sent.round.id),
         _ => format!("/admin/natverk/omgangar/{}", sent.round.id),
