@@ -5,7 +5,6 @@
 use svar_shared::domain::questionnaire::{Questionnaire, parse_definition};
 use svar_shared::domain::*;
 use svar_shared::export::Rule;
-use svar_shared::store::SetupStore as _;
 use svar_tests::slug;
 
 use crate::*;
@@ -69,17 +68,7 @@ async fn answers_asked_only_for_some_values_of_an_emptied_background_value_are_e
         .publish_questionnaire(&with_proxy_pages())
         .await
         .expect("published");
-    let mut round = Round::open_patient_round(
-        slug("testkommun"),
-        "Våren",
-        QuestionnaireRef {
-            id: slug("exporttest"),
-            version: 2,
-        },
-        svar_tests::now(),
-    );
-    round.unit = "Hemsjukvård".into();
-    setup.store.create_round(&round).await.expect("round");
+    let round = setup.round_of_version("testkommun", "Våren", 2).await;
     for _ in 0..10 {
         let patient = answers(["gammal", "kvinna", "hemma", "sjalv"]);
         setup.answer(&round, patient).await;

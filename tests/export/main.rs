@@ -150,12 +150,18 @@ impl Setup {
 
     /// A new round of `municipality` using the test questionnaire.
     pub async fn round(&self, municipality: &str, name: &str) -> Round {
+        self.round_of_version(municipality, name, 1).await
+    }
+
+    /// A new round of `municipality` using `version` of the test questionnaire (published
+    /// by the test).
+    pub async fn round_of_version(&self, municipality: &str, name: &str, version: u32) -> Round {
         let mut round = Round::open_patient_round(
             slug(municipality),
             name,
             QuestionnaireRef {
                 id: slug("exporttest"),
-                version: 1,
+                version,
             },
             svar_tests::now(),
         );

@@ -6,7 +6,6 @@
 use svar_shared::domain::questionnaire::{Questionnaire, parse_definition};
 use svar_shared::domain::*;
 use svar_shared::export::{ExportError, KindChanged, VersionsError};
-use svar_shared::store::SetupStore as _;
 use svar_tests::slug;
 
 use crate::*;
@@ -36,17 +35,7 @@ text = { sv = "Trygg?", en = "Safe?" }"#,
 
 /// A round of `version` with seven answers of the same background.
 async fn round_of(setup: &Setup, version: u32, name: &str, answers: Answers) -> Round {
-    let mut round = Round::open_patient_round(
-        slug("testkommun"),
-        name,
-        QuestionnaireRef {
-            id: slug("exporttest"),
-            version,
-        },
-        svar_tests::now(),
-    );
-    round.unit = "Hemsjukvård".into();
-    setup.store.create_round(&round).await.expect("round");
+    let round = setup.round_of_version("testkommun", name, version).await;
     for _ in 0..7 {
         setup.answer(&round, answers.clone()).await;
     }
