@@ -93,6 +93,15 @@ fn is_dash(c: char) -> bool {
     )
 }
 
+/// A full-width letter, digit or sign (U+FF01 to U+FF5E, what Chinese and Japanese
+/// keyboards type) as its ASCII form, so a code typed on one is read as the letter shows.
+fn narrow(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// What ends up after a credential copied out of a sentence, a mail or a document.
 fn is_trailing_junk(c: char) -> bool {
     is_space(c)
@@ -112,6 +121,8 @@ fn is_trailing_junk(c: char) -> bool {
                 | '”'
                 | '’'
                 | '»'
+                | '。'
+                | '、'
         )
 }
 
@@ -153,7 +164,8 @@ impl Credential {
     /// kind of dash, O read as 0 and I or L as 1, with a leading "Kod:" (or "Code:") and
     /// trailing punctuation ignored.
     pub fn from_typed_code(typed: &str) -> Option<Self> {
-        let typed = typed.trim_matches(is_space);
+        let narrowed: String = typed.chars().map(narrow).collect();
+        let typed = narrowed.trim_matches(is_space);
         let typed = ["kod:", "code:"]
             .iter()
             .find_map(|label| {
@@ -277,6 +289,9 @@ mod tests {
             "Code: abcde-fghjk.",
             "\u{a0}ABCDE-FGHJK\u{a0}",
             "ABCDE-FGHJK”",
+            // Full-width, as typed on a Chinese or Japanese keyboard.
+            "ＡＢＣＤＥ－ｆｇｈｊｋ",
+            "Ｋｏｄ：\u{3000}ＡＢＣＤＥ ＦＧＨＪＫ。",
         ] {
             assert_eq!(Credential::from_typed_code(typed), expected, "{typed:?}");
         }
