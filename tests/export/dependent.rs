@@ -169,6 +169,34 @@ async fn answers_asked_only_for_some_values_of_an_emptied_background_value_are_e
         .collect()
     );
     assert_eq!(emptied, 6, "three cells in each of the two rows");
+
+    // The codebook says when each was asked, so an empty cell can be read right.
+    let codebook: serde_json::Value =
+        serde_json::from_str(&setup.read("out", "codebook.json")).expect("json");
+    let asked_if = |name: &str| {
+        codebook["variables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("no variable {name}"))
+            .get("asked_if")
+            .cloned()
+    };
+    assert_eq!(
+        asked_if("hjalp_hur_laste"),
+        Some(serde_json::json!([{"question": "vem", "any_of": ["ombud"]}]))
+    );
+    assert_eq!(
+        asked_if("hjalp_vem"),
+        Some(serde_json::json!([{"question": "hjalp_hur", "any_of": ["skrev"]}]))
+    );
+    assert_eq!(asked_if("betyg"), None);
+    let records = parse(&setup.read("out", "codebook.csv"), b',');
+    let record = |name: &str| records.iter().find(|r| r["variable"] == name).unwrap();
+    assert_eq!(record("hjalp_hur_skrev")["asked_if"], "vem = ombud");
+    assert_eq!(record("hjalp_vem")["asked_if"], "hjalp_hur = skrev");
+    assert_eq!(record("betyg")["asked_if"], "");
 }
 
 #[tokio::test]

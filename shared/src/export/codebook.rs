@@ -51,6 +51,28 @@ pub struct Variable {
     pub codes: Vec<Code>,
     /// The versions that asked it; a row of another version has an empty cell.
     pub versions: Vec<u32>,
+    /// When the question was asked (its own condition and its page's, as the newest
+    /// version asks it; all must hold): where they do not hold the cell is empty because
+    /// the question was not asked, which matters for a share's denominator.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub asked_if: Vec<AskedIf>,
+}
+
+/// One condition: the answer to `question` was one of `any_of`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AskedIf {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+impl AskedIf {
+    fn all_of(conditions: &[AskedIf]) -> String {
+        conditions
+            .iter()
+            .map(|c| format!("{} = {}", c.question, c.any_of.join(" | ")))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +124,21 @@ impl Codebook {
         let mut languages = BTreeSet::new();
         let mut variables = Vec::new();
         languages.extend(questionnaire.title.codes().map(str::to_owned));
+        let asked_if = |id: &str| -> Vec<AskedIf> {
+            let Some((section, question)) =
+                questionnaire.questions().find(|(_, q)| q.id.as_str() == id)
+            else {
+                return Vec::new();
+            };
+            [&questionnaire.sections[section].show_if, &question.show_if]
+                .into_iter()
+                .flatten()
+                .map(|condition| AskedIf {
+                    question: condition.question.to_string(),
+                    any_of: condition.any_of.iter().map(ToString::to_string).collect(),
+                })
+                .collect()
+        };
         for column in &layout.columns {
             let Some(index) = column.question else {
                 variables.push(Variable {
@@ -111,6 +148,7 @@ impl Codebook {
                     text: fixed_text(&column.name),
                     codes: Vec::new(),
                     versions: all.clone(),
+                    asked_if: Vec::new(),
                 });
                 continue;
             };
@@ -191,6 +229,7 @@ impl Codebook {
                 text,
                 codes,
                 versions: asked,
+                asked_if: asked_if(id),
             });
         }
         let mut languages: Vec<String> = languages.into_iter().collect();
@@ -229,7 +268,7 @@ impl Codebook {
         header.extend(self.languages.iter().map(|l| format!("text_{l}")));
         header.push("code".to_owned());
         header.extend(self.languages.iter().map(|l| format!("label_{l}")));
-        header.extend(["special", "questionnaire", "versions"].map(str::to_owned));
+        header.extend(["special", "questionnaire", "versions", "asked_if"].map(str::to_owned));
         writer.write_record(&header)?;
         for variable in &self.variables {
             let no_code = [Code {
@@ -266,6 +305,7 @@ impl Codebook {
                         .collect::<Vec<_>>()
                         .join(" "),
                 );
+                row.push(AskedIf::all_of(&variable.asked_if));
                 writer.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
             }
         }
