@@ -238,10 +238,19 @@ async fn an_export_asked_for_in_the_form_becomes_ready_lists_and_downloads_its_c
     assert!(!location.contains("pagar"), "a new export: {location}");
     let id = job_of(&location);
     let job = finished(&app, "ale", &id).await;
-    let ExportState::Ready { rows, files } = &job.state else {
+    let ExportState::Ready {
+        rows,
+        files,
+        protection,
+    } = &job.state
+    else {
         panic!("ready: {:?}", job.state);
     };
     assert_eq!(*rows, 8);
+    assert_eq!(
+        protection.formula_cells_neutralised, 1,
+        "the first response's text"
+    );
     assert!(files.iter().any(|f| f.name == "responses.csv"));
 
     let list = app.get_as(&session, "/admin/exporter").await;
@@ -258,6 +267,11 @@ async fn an_export_asked_for_in_the_form_becomes_ready_lists_and_downloads_its_c
     ));
     page.assert_contains("Ladda ner responses_excel.csv");
     assert!(!page.body.contains("<script"));
+    // What disclosure control changed, before the file is opened.
+    page.assert_contains("<h2>Skydd mot igenkänning</h2>");
+    page.assert_contains("tömda i små grupper, färre än 7: 0 st, i 0 rad(er).");
+    page.assert_contains("ersattes med [borttaget]: 0 st.");
+    page.assert_contains("inte läser dem som formler: 1 st.");
 
     let download = app
         .post_as(
@@ -344,6 +358,15 @@ async fn the_api_asks_lists_follows_and_links_an_export_by_questionnaire_and_per
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["state"], "ready", "{got}");
     assert_eq!(got["rows"], 7);
+    for count in [
+        "background_cells_emptied",
+        "rows_changed",
+        "dependent_cells_emptied",
+        "text_cells_scrubbed",
+        "formula_cells_neutralised",
+    ] {
+        assert!(got["protection"][count].is_u64(), "{count} in {got}");
+    }
     assert!(
         got["files"]
             .as_array()

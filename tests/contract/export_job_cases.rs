@@ -89,6 +89,14 @@ fn ready() -> ExportState {
             name: "svar.csv".to_owned(),
             bytes: 1234,
         }],
+        // Every count different, so a store that drops or swaps one shows.
+        protection: Protection {
+            background_cells_emptied: 5,
+            rows_changed: 3,
+            dependent_cells_emptied: 2,
+            text_cells_scrubbed: 7,
+            formula_cells_neutralised: 1,
+        },
     }
 }
 

@@ -12,14 +12,21 @@ use svar_tests::slug;
 
 use super::{Setup, answers};
 
-/// A round of 8 answered responses (k = 7) and a queued job exporting it.
+/// A round of 8 answered responses (k = 7), one with a phone number in a text that
+/// starts like a formula, and a queued job exporting it with free text.
 async fn queued_job(setup: &Setup) -> ExportJob {
     let round = setup.round("testkommun", "Hösten").await;
-    for _ in 0..8 {
+    for _ in 0..7 {
         setup
             .answer(&round, answers(["ung", "kvinna", "hemma", "sjalv"]))
             .await;
     }
+    let mut with_number = answers(["ung", "kvinna", "hemma", "sjalv"]);
+    with_number.insert(
+        slug("ovrigt"),
+        Answer::Text("=Ring mig på 070-123 45 67".into()),
+    );
+    setup.answer(&round, with_number).await;
     let now = svar_tests::now();
     let job = ExportJob {
         id: ExportJobId::random(),
@@ -31,7 +38,7 @@ async fn queued_job(setup: &Setup) -> ExportJob {
         rounds_left_out: Vec::new(),
         settings: ExportSettings {
             k: 7,
-            free_text: false,
+            free_text: true,
         },
         seed: 42,
         requested_by: "test".into(),
@@ -84,11 +91,55 @@ async fn an_event_runs_its_job_to_ready_and_answers_with_a_small_outcome() {
         serde_json::to_value(&outcome).expect("serialisable"),
         serde_json::json!({"job": job.id.to_string(), "outcome": "ready", "rows": 8})
     );
-    let ExportState::Ready { rows, files } = stored(&setup, &job).await.state else {
+    let ExportState::Ready {
+        rows,
+        files,
+        protection,
+    } = stored(&setup, &job).await.state
+    else {
         panic!("the job is ready");
     };
     assert_eq!(rows, 8);
     let folder = setup.dir.path().join("files").join(job.folder().prefix());
+    // The job keeps what the manifest's rules changed, for its page.
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(folder.join(MANIFEST_FILE)).expect("the manifest is written"),
+    )
+    .expect("json");
+    let rule = |name: &str| {
+        manifest["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == name)
+            .unwrap_or_else(|| panic!("no rule {name}"))
+            .clone()
+    };
+    let kanon = rule("k_anonymity");
+    assert_eq!(protection.text_cells_scrubbed, 1, "the phone number");
+    assert_eq!(protection.formula_cells_neutralised, 1, "the leading =");
+    assert_eq!(
+        (
+            protection.background_cells_emptied,
+            protection.rows_changed,
+            protection.dependent_cells_emptied,
+        ),
+        (
+            kanon["cells_suppressed"].as_u64().unwrap(),
+            kanon["rows_changed"].as_u64().unwrap(),
+            kanon["dependent_cells_emptied"].as_u64().unwrap(),
+        )
+    );
+    assert_eq!(
+        protection.text_cells_scrubbed,
+        rule("free_text")["cells_scrubbed"].as_u64().unwrap()
+    );
+    assert_eq!(
+        protection.formula_cells_neutralised,
+        rule("formula_neutralisation")["cells_changed"]
+            .as_u64()
+            .unwrap()
+    );
     for file in &files {
         assert!(
             folder.join(&file.name).is_file(),

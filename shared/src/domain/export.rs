@@ -84,6 +84,9 @@ pub enum ExportState {
         rows: u64,
         /// Every file of the export, the manifest included, with its size.
         files: Vec<ExportFileInfo>,
+        /// What disclosure control changed (jobs stored before it was kept: zeros).
+        #[serde(default)]
+        protection: Protection,
     },
     Failed {
         failure: ExportFailure,
@@ -94,6 +97,21 @@ impl ExportState {
     pub fn is_active(&self) -> bool {
         matches!(self, ExportState::Queued | ExportState::Running { .. })
     }
+}
+
+/// What the disclosure control of a ready export changed, from its manifest: the job's
+/// page says it, so staff know why cells are empty before they open the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protection {
+    /// Background values emptied by k-anonymity, and the rows they were in.
+    pub background_cells_emptied: u64,
+    pub rows_changed: u64,
+    /// Answers emptied with them: to questions asked only for some of their values.
+    pub dependent_cells_emptied: u64,
+    /// Free-text cells that had something removed (a number, an address, ...).
+    pub text_cells_scrubbed: u64,
+    /// Text cells given a leading `'` so a spreadsheet does not read them as formulas.
+    pub formula_cells_neutralised: u64,
 }
 
 /// A round of a period's export left out because it had fewer than k responses when the

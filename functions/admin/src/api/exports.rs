@@ -65,6 +65,21 @@ pub struct ExportFileBody {
     pub bytes: u64,
 }
 
+/// What disclosure control changed in a ready export (the manifest's rules, counted).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProtectionBody {
+    /// Background values emptied by k-anonymity.
+    pub background_cells_emptied: u64,
+    /// Rows with a background value emptied.
+    pub rows_changed: u64,
+    /// Answers emptied with them: to questions asked only for some of their values.
+    pub dependent_cells_emptied: u64,
+    /// Free-text cells that had something removed.
+    pub text_cells_scrubbed: u64,
+    /// Text cells given a leading `'` against formulas.
+    pub formula_cells_neutralised: u64,
+}
+
 /// A round of the period not exported: it had fewer than k responses when the export was
 /// asked for.
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,6 +149,8 @@ pub struct ExportJobBody {
     pub rows: Option<u64>,
     /// The files, when ready.
     pub files: Vec<ExportFileBody>,
+    /// What disclosure control changed, when ready.
+    pub protection: Option<ProtectionBody>,
     pub failure: Option<ExportFailureBody>,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -164,7 +181,7 @@ impl From<&ExportJob> for ExportJobBody {
             ExportState::Running { rows_done } => {
                 ("running", Some(*rows_done), None, Vec::new(), None)
             }
-            ExportState::Ready { rows, files } => (
+            ExportState::Ready { rows, files, .. } => (
                 "ready",
                 None,
                 Some(*rows),
@@ -188,6 +205,16 @@ impl From<&ExportJob> for ExportJobBody {
                 }),
             ),
         };
+        let protection = match &job.state {
+            ExportState::Ready { protection, .. } => Some(ProtectionBody {
+                background_cells_emptied: protection.background_cells_emptied,
+                rows_changed: protection.rows_changed,
+                dependent_cells_emptied: protection.dependent_cells_emptied,
+                text_cells_scrubbed: protection.text_cells_scrubbed,
+                formula_cells_neutralised: protection.formula_cells_neutralised,
+            }),
+            _ => None,
+        };
         ExportJobBody {
             id: job.id.to_string(),
             round,
@@ -210,6 +237,7 @@ impl From<&ExportJob> for ExportJobBody {
             rows_done,
             rows,
             files,
+            protection,
             failure,
             created_at: date_time(job.created_at),
             updated_at: date_time(job.updated_at),

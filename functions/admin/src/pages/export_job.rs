@@ -87,6 +87,21 @@ fn job_page(
                 p { a href={ "/admin/exporter/" (job.id) } { (t("exports.refresh_link")) } }
                 p.note { (t("exports.refresh_note")) }
             }
+            @if let ExportState::Ready { protection, .. } = &job.state {
+                h2 { (t("exports.protection_title")) }
+                ul {
+                    li { (tf("exports.protection_background", &[("k", &job.settings.k), ("cells", &protection.background_cells_emptied), ("rows", &protection.rows_changed)])) }
+                    @if protection.dependent_cells_emptied > 0 {
+                        li { (tf("exports.protection_dependent", &[("cells", &protection.dependent_cells_emptied)])) }
+                    }
+                    @if job.settings.free_text {
+                        li { (tf("exports.protection_text", &[("cells", &protection.text_cells_scrubbed)])) }
+                    }
+                    @if protection.formula_cells_neutralised > 0 {
+                        li { (tf("exports.protection_formulas", &[("cells", &protection.formula_cells_neutralised)])) }
+                    }
+                }
+            }
             @if let ExportState::Ready { files, .. } = &job.state {
                 h2 { (t("exports.files_title")) }
                 @if expired {

@@ -10,7 +10,7 @@ use time::Duration;
 use super::{ExportJobRef, ExportLauncher, ExportPolicy, LaunchError};
 use crate::domain::swedish_time::day_in_sweden;
 use crate::domain::*;
-use crate::export::{self, ExportError, ExportFiles, ExportOptions, MANIFEST_FILE};
+use crate::export::{self, ExportError, ExportFiles, ExportOptions, MANIFEST_FILE, Manifest, Rule};
 use crate::service::workspace::Workspace;
 use crate::store::{Store, StoreError};
 use crate::telemetry::error_chain;
@@ -157,6 +157,7 @@ impl ExportRunner {
         Ok(Some(ExportState::Ready {
             rows: exported.manifest.rows,
             files,
+            protection: protection(&exported.manifest),
         }))
     }
 
@@ -220,4 +221,31 @@ impl ExportLauncher for BackgroundLauncher {
         });
         Ok(())
     }
+}
+
+/// What the manifest's rules say they changed, for the job's page.
+fn protection(manifest: &Manifest) -> Protection {
+    let mut protection = Protection::default();
+    for rule in &manifest.rules {
+        match rule {
+            Rule::KAnonymity {
+                cells_suppressed,
+                rows_changed,
+                dependent_cells_emptied,
+                ..
+            } => {
+                protection.background_cells_emptied = *cells_suppressed;
+                protection.rows_changed = *rows_changed;
+                protection.dependent_cells_emptied = *dependent_cells_emptied;
+            }
+            Rule::FreeText { cells_scrubbed, .. } => {
+                protection.text_cells_scrubbed = *cells_scrubbed
+            }
+            Rule::FormulaNeutralisation { cells_changed, .. } => {
+                protection.formula_cells_neutralised = *cells_changed
+            }
+            _ => {}
+        }
+    }
+    protection
 }
