@@ -90,13 +90,13 @@ fn ready() -> ExportState {
             bytes: 1234,
         }],
         // Every count different, so a store that drops or swaps one shows.
-        protection: Protection {
+        protection: Some(Protection {
             background_cells_emptied: 5,
             rows_changed: 3,
             dependent_cells_emptied: 2,
             text_cells_scrubbed: 7,
             formula_cells_neutralised: 1,
-        },
+        }),
     }
 }
 

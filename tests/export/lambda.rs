@@ -115,6 +115,7 @@ async fn an_event_runs_its_job_to_ready_and_answers_with_a_small_outcome() {
             .unwrap_or_else(|| panic!("no rule {name}"))
             .clone()
     };
+    let protection = protection.expect("a job made now keeps what was changed");
     let kanon = rule("k_anonymity");
     assert_eq!(protection.text_cells_scrubbed, 1, "the phone number");
     assert_eq!(protection.formula_cells_neutralised, 1, "the leading =");

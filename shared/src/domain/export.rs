@@ -84,9 +84,10 @@ pub enum ExportState {
         rows: u64,
         /// Every file of the export, the manifest included, with its size.
         files: Vec<ExportFileInfo>,
-        /// What disclosure control changed (jobs stored before it was kept: zeros).
+        /// What disclosure control changed; `None` for jobs stored before it was kept
+        /// (their manifest has it).
         #[serde(default)]
-        protection: Protection,
+        protection: Option<Protection>,
     },
     Failed {
         failure: ExportFailure,
@@ -250,5 +251,21 @@ mod tests {
             job.download_name("responses.csv"),
             "lilla_edet-export-2026-12-05-1447-responses.csv"
         );
+    }
+
+    /// A ready job stored before the protection counts were kept reads as "not known",
+    /// not as "nothing changed".
+    #[test]
+    fn a_ready_state_stored_before_protection_reads_without_it() {
+        let stored = r#"{"state":"ready","rows":8,"files":[{"name":"responses.csv","bytes":10}]}"#;
+        let state: ExportState = serde_json::from_str(stored).expect("an old state reads");
+        assert!(matches!(
+            state,
+            ExportState::Ready {
+                rows: 8,
+                protection: None,
+                ..
+            }
+        ));
     }
 }

@@ -149,7 +149,8 @@ pub struct ExportJobBody {
     pub rows: Option<u64>,
     /// The files, when ready.
     pub files: Vec<ExportFileBody>,
-    /// What disclosure control changed, when ready.
+    /// What disclosure control changed, when ready (not for exports made before
+    /// 2026-12-05: their manifest has it).
     pub protection: Option<ProtectionBody>,
     pub failure: Option<ExportFailureBody>,
     #[schema(format = DateTime)]
@@ -206,7 +207,10 @@ impl From<&ExportJob> for ExportJobBody {
             ),
         };
         let protection = match &job.state {
-            ExportState::Ready { protection, .. } => Some(ProtectionBody {
+            ExportState::Ready {
+                protection: Some(protection),
+                ..
+            } => Some(ProtectionBody {
                 background_cells_emptied: protection.background_cells_emptied,
                 rows_changed: protection.rows_changed,
                 dependent_cells_emptied: protection.dependent_cells_emptied,

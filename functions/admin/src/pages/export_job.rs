@@ -87,7 +87,7 @@ fn job_page(
                 p { a href={ "/admin/exporter/" (job.id) } { (t("exports.refresh_link")) } }
                 p.note { (t("exports.refresh_note")) }
             }
-            @if let ExportState::Ready { protection, .. } = &job.state {
+            @if let ExportState::Ready { protection: Some(protection), .. } = &job.state {
                 h2 { (t("exports.protection_title")) }
                 ul {
                     li { (tf("exports.protection_background", &[("k", &job.settings.k), ("cells", &protection.background_cells_emptied), ("rows", &protection.rows_changed)])) }

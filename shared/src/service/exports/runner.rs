@@ -157,7 +157,7 @@ impl ExportRunner {
         Ok(Some(ExportState::Ready {
             rows: exported.manifest.rows,
             files,
-            protection: protection(&exported.manifest),
+            protection: Some(protection(&exported.manifest)),
         }))
     }
 
