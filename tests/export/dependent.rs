@@ -63,11 +63,7 @@ fn proxy(background: [&str; 4], how: &[&str], who: Option<&str>) -> Answers {
 #[tokio::test]
 async fn answers_asked_only_for_some_values_of_an_emptied_background_value_are_emptied_with_it() {
     let setup = Setup::new().await;
-    setup
-        .store
-        .publish_questionnaire(&with_proxy_pages())
-        .await
-        .expect("published");
+    setup.publish(&with_proxy_pages()).await;
     let round = setup.round_of_version("testkommun", "Våren", 2).await;
     for _ in 0..10 {
         let patient = answers(["gammal", "kvinna", "hemma", "sjalv"]);

@@ -148,6 +148,14 @@ impl Setup {
         Self { store, dir }
     }
 
+    /// Publishes another version of the test questionnaire.
+    pub async fn publish(&self, questionnaire: &Questionnaire) {
+        self.store
+            .publish_questionnaire(questionnaire)
+            .await
+            .expect("the version is published");
+    }
+
     /// A new round of `municipality` using the test questionnaire.
     pub async fn round(&self, municipality: &str, name: &str) -> Round {
         self.round_of_version(municipality, name, 1).await

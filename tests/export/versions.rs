@@ -49,11 +49,7 @@ fn background() -> Answers {
 #[tokio::test]
 async fn rounds_of_two_versions_keep_every_answer_and_leave_what_was_not_asked_empty() {
     let setup = Setup::new().await;
-    setup
-        .store
-        .publish_questionnaire(&second_version())
-        .await
-        .expect("version 2 published");
+    setup.publish(&second_version()).await;
     let mut first_answers = background();
     first_answers.insert(slug("forbattra"), Answer::Choices(vec![slug("tid")]));
     let first = round_of(&setup, 1, "2025", first_answers).await;
@@ -176,11 +172,7 @@ kind = "single_choice""#,
 kind = "multiple_choice""#,
     );
     let third = parse_definition("exporttest.toml", &third).expect("version 3 is valid");
-    setup
-        .store
-        .publish_questionnaire(&third)
-        .await
-        .expect("version 3 published");
+    setup.publish(&third).await;
     let first = round_of(&setup, 1, "2025", background()).await;
     let mut changed = background();
     changed.insert(slug("betyg"), Answer::Choices(vec![slug("2")]));
