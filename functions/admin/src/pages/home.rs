@@ -1,21 +1,21 @@
-//! The overview: the organisation's name, its rounds with live counts, the areas.
+//! The overview: the organisation's name, what the network waits for (a municipality)
+//! or what the network does here, its rounds with live counts.
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use maud::{Markup, html};
+use svar_shared::domain::RoundStatus;
+use svar_shared::service::workspace::network::{Progress, SentRound};
 
 use super::layout::page;
+use super::network::progress_text;
+use super::network_municipality::round_path;
 use super::rounds::{may_create_rounds, rounds_table};
 use crate::AdminState;
 use crate::auth::SignedIn;
 use crate::error::AdminError;
 use crate::texts::{t, tf};
-use svar_shared::domain::RoundStatus;
-use svar_shared::service::workspace::network::{Progress, SentRound};
-
-use super::network::progress_text;
-use super::network_municipality::round_path;
 
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin")];
 
