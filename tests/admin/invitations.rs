@@ -105,11 +105,16 @@ async fn generating_100_gives_a_csv_of_100_unique_links_and_codes_that_each_open
         .audit_trail(&app.caller.organisation.id, None, 10)
         .await
         .unwrap();
+    let generated = trail
+        .entries
+        .iter()
+        .find(|e| e.action == AuditAction::InvitationsGenerated)
+        .expect("the batch is in the trail");
+    // Named in the trail's words: its kind and size.
     assert!(
-        trail
-            .entries
-            .iter()
-            .any(|e| e.action == AuditAction::InvitationsGenerated)
+        generated.object.ends_with("(inbjudan, 100 st)"),
+        "{}",
+        generated.object
     );
     assert!(
         trail

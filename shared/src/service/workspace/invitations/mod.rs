@@ -445,12 +445,18 @@ fn closed() -> WorkspaceError {
 }
 
 /// How a batch is named in the audit trail: its id, kind and size, never a credential.
+/// The kind in the trail's words, as the invitations page names it (entries written
+/// before 2026-12-05 have the stored code: first, reissue, reminder).
 fn batch_object(batch: &StoredBatch) -> String {
+    let kind = match batch.kind {
+        BatchKind::First => "inbjudan",
+        BatchKind::Reissue => "ersättning",
+        BatchKind::Reminder => "påminnelse",
+    };
     format!(
-        "omgång {}, sats {} ({}, {} st)",
+        "omgång {}, sats {} ({kind}, {} st)",
         batch.round,
         batch.id,
-        batch.kind.as_str(),
         batch.numbers.len()
     )
 }
