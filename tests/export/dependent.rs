@@ -169,16 +169,7 @@ async fn answers_asked_only_for_some_values_of_an_emptied_background_value_are_e
     // The codebook says when each was asked, so an empty cell can be read right.
     let codebook: serde_json::Value =
         serde_json::from_str(&setup.read("out", "codebook.json")).expect("json");
-    let asked_if = |name: &str| {
-        codebook["variables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == name)
-            .unwrap_or_else(|| panic!("no variable {name}"))
-            .get("asked_if")
-            .cloned()
-    };
+    let asked_if = |name: &str| codebook_variable(&codebook, name).get("asked_if").cloned();
     assert_eq!(
         asked_if("hjalp_hur_laste"),
         Some(serde_json::json!([{"question": "vem", "any_of": ["ombud"]}]))

@@ -269,6 +269,16 @@ pub fn parse(text: &str, delimiter: u8) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// The codebook's variable `name` (codebook.json, parsed).
+pub fn codebook_variable<'c>(codebook: &'c serde_json::Value, name: &str) -> &'c serde_json::Value {
+    codebook["variables"]
+        .as_array()
+        .expect("variables")
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no variable {name}"))
+}
+
 pub fn file_exists(dir: &Path) -> bool {
     std::fs::read_dir(dir)
         .map(|mut d| d.next().is_some())

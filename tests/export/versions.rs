@@ -124,15 +124,7 @@ async fn rounds_of_two_versions_keep_every_answer_and_leave_what_was_not_asked_e
         serde_json::from_str(&setup.read("out", "codebook.json")).unwrap();
     assert_eq!(codebook["version"], 2);
     assert_eq!(codebook["versions"], serde_json::json!([1, 2]));
-    let variable = |name: &str| {
-        codebook["variables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == name)
-            .unwrap_or_else(|| panic!("no variable {name}"))
-            .clone()
-    };
+    let variable = |name: &str| codebook_variable(&codebook, name).clone();
     for (name, asked) in [
         ("rad", serde_json::json!([1, 2])),
         ("betyg", serde_json::json!([1, 2])),
