@@ -2,8 +2,10 @@
 # Export benchmark (issue #15): 100,000 and 1,000,000 synthetic patient responses in the
 # embedded store, exported to a local folder, beside a bare `csv`-crate write of the same
 # rows from memory (one file; then both response files, hashed and synced, as the export
-# writes them). Prints one JSON line per step, and /usr/bin/time's peak RSS of each
-# export. Usage: bash infra/bench-export.sh [sizes...]   (default: 100000 1000000)
+# writes them), and the bound a positional stored form would set (the same rows stored
+# already laid out, exported with nothing else to do; infra/bench-export/src/bound.rs).
+# Prints one JSON line per step, and /usr/bin/time's peak RSS of each export.
+# Usage: bash infra/bench-export.sh [sizes...]   (default: 100000 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,5 +28,6 @@ for n in "${sizes[@]}"; do
     "$bench" export "$db" "$work/out-$n"
   "$bench" read "$db"
   "$bench" bare "$db" "$work/bare-$n"
-  rm -rf "$db" "$db"-wal "$db"-shm "$work/out-$n" "$work/bare-$n"
+  "$bench" bound "$db" "$work/bound-$n"
+  rm -rf "$db" "$db"-wal "$db"-shm "$work/out-$n" "$work/bare-$n" "$work/bound-$n"
 done

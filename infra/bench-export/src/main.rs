@@ -15,9 +15,12 @@
 //!   response (read, scan, cells, one CSV encoding), to tell where its time goes.
 //! - `bare DB OUT`: the yardstick: the same rows' cells, held in memory (codes interned),
 //!   written with the `csv` crate alone.
+//! - `bound DB OUT`: the same rows as a store keeping each response's row already laid
+//!   out would hold them, exported with nothing else to do (bound.rs).
 //! - `dynamo-load PREFIX N` and `dynamo-s3-export PREFIX`: DynamoDB Local to the S3 test
 //!   server (dynamo_s3.rs; infra/bench-export-s3.sh).
 
+mod bound;
 mod dynamo_s3;
 
 use std::collections::HashMap;
@@ -52,6 +55,9 @@ fn main() -> Result<(), Failure> {
             runtime.block_on(run_export(Path::new(db), Path::new(out)))
         }
         [step, db, out] if step == "bare" => runtime.block_on(bare(Path::new(db), Path::new(out))),
+        [step, db, out] if step == "bound" => {
+            runtime.block_on(bound::run(Path::new(db), Path::new(out)))
+        }
         [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
         [step, db] if step == "pieces" => runtime.block_on(pieces(Path::new(db))),
         [step, prefix, n] if step == "dynamo-load" => {
@@ -61,7 +67,7 @@ fn main() -> Result<(), Failure> {
             runtime.block_on(dynamo_s3::run_export(prefix))
         }
         _ => Err(
-            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | read DB | pieces DB \
+            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | bound DB OUT | read DB | pieces DB \
              | dynamo-load PREFIX N | dynamo-s3-export PREFIX"
                 .into(),
         ),
@@ -346,9 +352,15 @@ async fn read(db: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
-    // The same rows, read and laid out as the export does, held in memory with their
-    // cells interned (a row is one small number per column).
+/// The rows of the store's round, read and laid out as the export does, held in memory
+/// with their cells interned (a row is one small number per column).
+struct InMemory {
+    layout: Layout,
+    rows: Vec<Box<[u16]>>,
+    strings: Vec<String>,
+}
+
+async fn in_memory(db: &Path) -> Result<InMemory, Failure> {
     let store = EmbeddedStore::open(db)?;
     let round = the_round(&store).await?;
     let questionnaire = patient_survey()?;
@@ -387,6 +399,19 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
             None => break,
         }
     }
+    Ok(InMemory {
+        layout,
+        rows,
+        strings,
+    })
+}
+
+async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
+    let InMemory {
+        layout,
+        rows,
+        strings,
+    } = in_memory(db).await?;
     std::fs::create_dir_all(out)?;
     let started = Instant::now();
     let file =
