@@ -24,6 +24,7 @@
 mod aggregates;
 mod codebook;
 mod columns;
+mod csv_fields;
 mod engine;
 mod files;
 mod kanon;

@@ -10,7 +10,10 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io;
 
-use super::columns::{Layout, excel_cell};
+use super::columns::{Column, Layout};
+use super::csv_fields::{
+    FieldEncoder, SET_WHEN_WRITTEN, encode_excel_row, encode_row, split_fields,
+};
 use super::engine::{EXCEL_FILE, ExportError, ExportOptions, RESPONSES_FILE};
 use super::kanon::Plan;
 use super::manifest::ManifestFile;
@@ -65,67 +68,68 @@ impl PageRows<'_> {
         }
     }
 
+    /// Row `row`'s published cells with their columns, the spilled ones from `fields`
+    /// (split by [`split_row`]).
+    fn published_cells<'c>(
+        &'c self,
+        row: usize,
+        layout: &'c Layout,
+        fields: &'c [Cow<'c, str>],
+    ) -> impl Iterator<Item = (&'c Column, &'c str)> + 'c {
+        layout
+            .columns
+            .iter()
+            .enumerate()
+            .map(move |(column, kind)| {
+                let cell = column
+                    .checked_sub(SET_WHEN_WRITTEN)
+                    .map_or("", |field| fields[field].as_ref());
+                (kind, self.published(row, column, cell))
+            })
+    }
+
     /// Hands each row's published cells to `each`, collected (the Parquet writer's way).
     #[cfg(feature = "parquet")]
     fn for_each(
         &self,
+        layout: &Layout,
         mut each: impl FnMut(&[Cow<'_, str>]) -> Result<(), ExportError>,
     ) -> Result<(), ExportError> {
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(self.emptied_by.len());
+        let mut fields = Vec::with_capacity(layout.columns.len());
         for row in 0..self.page.rows() {
-            cells.clear();
-            for (column, cell) in self.page.cells(row)?.enumerate() {
-                cells.push(Cow::Borrowed(self.published(row, column, cell?)));
-            }
+            split_row(self.page, row, layout.columns.len(), &mut fields)?;
+            let cells: Vec<Cow<'_, str>> = self
+                .published_cells(row, layout, &fields)
+                .map(|(_, cell)| Cow::Borrowed(cell))
+                .collect();
             each(&cells)?;
         }
         Ok(())
     }
 }
 
-/// Encodes fields as `csv::Writer` does (RFC 4180, quotes only where needed, `""` for a
-/// quote), deciding and escaping with the rules of `csv_core`, which `csv` is built on,
-/// but copying every other field as it is. Going through `csv::Writer` field by field
-/// was a fifth of an export's time (BENCHMARKS.md); almost every cell is a short code
-/// that needs no quotes. Tested to give `csv::Writer`'s bytes.
-struct FieldEncoder {
-    rules: csv_core::Writer,
-}
-
-impl FieldEncoder {
-    fn new(delimiter: u8) -> Self {
-        let rules = csv_core::WriterBuilder::new()
-            .delimiter(delimiter)
-            .terminator(csv_core::Terminator::CRLF)
-            .build();
-        Self { rules }
-    }
-
-    /// Appends one field to `out`, quoted if it needs to be; whether it was. The caller
-    /// puts the delimiters and line ends (`\r\n`) between; a record of one empty field,
-    /// which `csv` writes as `""`, is not for this (an export has more columns).
-    fn field(&self, out: &mut Vec<u8>, field: &[u8]) -> bool {
-        let quoted = self.rules.should_quote(field);
-        if quoted {
-            out.push(b'"');
-            let start = out.len();
-            // Each quote is doubled: never more than twice the field.
-            out.resize(start + 2 * field.len(), 0);
-            let (_, _, written) = csv_core::quote(field, &mut out[start..], b'"', b'"', true);
-            out.truncate(start + written);
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(field);
-        }
-        quoted
+/// Splits row `row` of `page` into its spilled cells; a row without one cell for each
+/// column after those the writing sets is a damaged spill.
+fn split_row<'p>(
+    page: &'p SpillPage,
+    row: usize,
+    columns: usize,
+    fields: &mut Vec<Cow<'p, str>>,
+) -> io::Result<()> {
+    split_fields(page.cells(row)?, fields)?;
+    if fields.len() + SET_WHEN_WRITTEN == columns {
+        Ok(())
+    } else {
+        Err(spill::damaged("a row of the wrong number of cells"))
     }
 }
 
 /// The two CSV files of the page, the plain one and Excel's (`;`, decimal comma), each
-/// encoded into its buffer (cleared first) and hashed. A row is encoded once, for the
-/// plain file; Excel's row is that row with `;` for each `,` whenever that is what
-/// encoding it again would give (no field held `,`, `;`, a quote or a line break, and no
-/// decimal comma was due): almost every row. Any other row is encoded again.
+/// encoded into its buffer (cleared first) and hashed. A row that keeps every cell is
+/// copied as the scanner encoded it, its number and round put in front; Excel's row is
+/// that row with `;` for each `,` when the scanner found that to be what encoding it
+/// again would give ([`encode_row`]): almost every row. Any other row is split into its
+/// cells and encoded again.
 fn encode_csv(
     rows: &PageRows<'_>,
     layout: &Layout,
@@ -141,20 +145,24 @@ fn encode_csv(
     excel.clear();
     let plain_encoder = FieldEncoder::new(b',');
     let excel_encoder = FieldEncoder::new(b';');
+    let mut fields = Vec::with_capacity(layout.columns.len());
     for row in 0..rows.page.rows() {
         let start = plain.len();
-        let mut same = true;
-        for (column, cell) in rows.page.cells(row)?.enumerate() {
-            if column > 0 {
-                plain.push(b',');
+        let kept = rows.published.masks[row] == 0;
+        let same = if kept {
+            for part in [rows.published.number(row), ",", rows.round, ","] {
+                plain.extend_from_slice(part.as_bytes());
             }
-            let cell = rows.published(row, column, cell?);
-            let quoted = plain_encoder.field(&mut plain, cell.as_bytes());
-            same = same
-                && !quoted
-                && !cell.as_bytes().contains(&b';')
-                && matches!(excel_cell(&layout.columns[column], cell), Cow::Borrowed(_));
-        }
+            plain.extend_from_slice(rows.page.cells(row)?.as_bytes());
+            rows.page.excel_same(row)?
+        } else {
+            split_row(rows.page, row, layout.columns.len(), &mut fields)?;
+            encode_row(
+                &plain_encoder,
+                &mut plain,
+                rows.published_cells(row, layout, &fields),
+            )
+        };
         plain.extend_from_slice(b"\r\n");
         if same {
             excel.extend(
@@ -164,16 +172,14 @@ fn encode_csv(
             );
             continue;
         }
-        for (column, cell) in rows.page.cells(row)?.enumerate() {
-            if column > 0 {
-                excel.push(b';');
-            }
-            let cell = rows.published(row, column, cell?);
-            excel_encoder.field(
-                &mut excel,
-                excel_cell(&layout.columns[column], cell).as_bytes(),
-            );
+        if kept {
+            split_row(rows.page, row, layout.columns.len(), &mut fields)?;
         }
+        encode_excel_row(
+            &excel_encoder,
+            &mut excel,
+            rows.published_cells(row, layout, &fields),
+        );
         excel.extend_from_slice(b"\r\n");
     }
     plain_file.record(&plain);
@@ -232,8 +238,11 @@ impl SpilledRows<'_> {
                 .ok_or_else(|| spill::damaged("a combination that was not counted"))?;
             published.masks.push(mask);
             if mask != 0 {
-                for (column, cell) in page.cells(row)?.enumerate() {
-                    if self.dependent[column] & mask != 0 && !cell?.is_empty() {
+                let mut fields = Vec::new();
+                split_row(page, row, self.dependent.len(), &mut fields)?;
+                let columns = self.dependent.iter().skip(SET_WHEN_WRITTEN);
+                for (emptied_by, cell) in columns.zip(&fields) {
+                    if emptied_by & mask != 0 && !cell.is_empty() {
                         self.dependent_cells_emptied += 1;
                     }
                 }
@@ -336,7 +345,7 @@ pub(super) async fn write_rows(
                 )
             });
             #[cfg(feature = "parquet")]
-            let parquet = threads.spawn(|| rows.for_each(|cells| parquet_file.push(cells)));
+            let parquet = threads.spawn(|| rows.for_each(layout, |cells| parquet_file.push(cells)));
             let read_next = source.next(&mut next.page, &mut next.published);
             let csv_done = files.join().map_err(|_| encoder_died())?;
             #[cfg(feature = "parquet")]
@@ -375,69 +384,4 @@ pub(super) async fn write_rows(
 /// returns here; in a test build it is an error like any other.
 fn encoder_died() -> ExportError {
     ExportError::Write(io::Error::other("an export file's encoder stopped"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The export's encoder gives the bytes `csv::Writer` gives for the same records,
-    /// whatever the fields hold, in both dialects.
-    #[test]
-    fn fields_are_encoded_as_the_csv_crate_encodes_them() {
-        let long = "lång, \"citerad\"; text\r\n".repeat(300);
-        let fields = [
-            "",
-            "4",
-            "-1.5",
-            "2,5",
-            "a,b",
-            "a;b",
-            "säger \"hej\"",
-            "\"",
-            "\"\"",
-            "rad\nbryt",
-            "cr\rhär",
-            "\r\n",
-            " före",
-            "efter ",
-            "å ä ö",
-            "=1+2",
-            "'=SUMMA(A1)",
-            "#",
-            "\t",
-            "\u{feff}",
-            &long,
-        ];
-        // Every field once in each place of a record (`csv` wants records of one length).
-        let records: Vec<Vec<&str>> = (0..fields.len())
-            .map(|turn| {
-                let mut record = fields.to_vec();
-                record.rotate_left(turn);
-                record
-            })
-            .collect();
-        for delimiter in [b',', b';'] {
-            let encoder = FieldEncoder::new(delimiter);
-            let mut ours = Vec::new();
-            let mut theirs = csv_writer(delimiter, Vec::new());
-            for record in &records {
-                for (index, field) in record.iter().enumerate() {
-                    if index > 0 {
-                        ours.push(delimiter);
-                    }
-                    encoder.field(&mut ours, field.as_bytes());
-                }
-                ours.extend_from_slice(b"\r\n");
-                theirs.write_record(record).unwrap();
-            }
-            let theirs = theirs.into_inner().unwrap();
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                String::from_utf8(theirs).unwrap(),
-                "delimiter {}",
-                delimiter as char
-            );
-        }
-    }
 }

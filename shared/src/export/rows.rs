@@ -1,6 +1,6 @@
 //! The one read of the store of an export: it fills each response's cells, counts its
-//! background combination and spills it (spill.rs), for response_files.rs to write with
-//! the k-anonymity plan that the counts gave.
+//! background combination and spills it with its cells encoded (spill.rs), for
+//! response_files.rs to write with the k-anonymity plan that the counts gave.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -13,6 +13,7 @@ use crate::store::{PageCursor, ResponseStore};
 use tokio::sync::mpsc;
 
 use super::columns::{CellStats, Layout};
+use super::csv_fields::{FieldEncoder, SET_WHEN_WRITTEN, encode_row};
 use super::engine::{ExportError, ExportOptions};
 use super::kanon::{self, Background, Combination, Counts};
 use super::spill::{SpillReader, SpillWriter};
@@ -168,6 +169,8 @@ impl RowScanner {
     /// sender is dropped.
     fn run(mut self, mut pages: mpsc::Receiver<(usize, Vec<String>)>) -> Result<Self, ExportError> {
         let mut key: Combination = Vec::new();
+        let encoder = FieldEncoder::new(b',');
+        let mut encoded: Vec<u8> = Vec::with_capacity(4096);
         while let Some((index, bodies)) = pages.blocking_recv() {
             let number = index as u16 + 1;
             // It borrows from this page's bodies.
@@ -182,7 +185,19 @@ impl RowScanner {
                 let answers = self.slots.iter().map(|s| row.answers[*s].as_ref());
                 self.background.combination(number, answers, &mut key);
                 self.counts.add(&key);
-                self.spill.push(&key, &cells)?;
+                encoded.clear();
+                let spilled = self
+                    .layout
+                    .columns
+                    .iter()
+                    .zip(&cells)
+                    .skip(SET_WHEN_WRITTEN);
+                let excel_same = encode_row(
+                    &encoder,
+                    &mut encoded,
+                    spilled.map(|(column, cell)| (column, cell.as_ref())),
+                );
+                self.spill.push(&key, excel_same, &encoded)?;
             }
         }
         Ok(self)
@@ -222,7 +237,7 @@ where
             background: background.background.clone(),
             slots: background.slots.clone(),
             round_versions: round_versions.to_vec(),
-            spill: SpillWriter::new(1 + background.slots.len(), layout.columns.len())?,
+            spill: SpillWriter::new(1 + background.slots.len())?,
             counts: Counts::default(),
             stats: CellStats::default(),
         };

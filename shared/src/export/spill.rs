@@ -8,11 +8,14 @@
 //! `/tmp` (512 MB by default); its size is in BENCHMARKS.md.
 //!
 //! One row: its combination of background values (a fixed number of `u16`, little-endian),
-//! then its cells (a fixed number), each as its length in bytes (LEB128) and its UTF-8
-//! bytes as they are, so any text comes back exactly. The reader trusts nothing it reads:
-//! a damaged file is an `InvalidData` error, never a panic or a huge allocation.
+//! one byte saying whether Excel's row is the plain one with `;` for `,` (1) or not (0),
+//! then its cells as `responses.csv` has them (encoded by the scanner, csv_fields.rs, all
+//! but the two the writing sets): their length in bytes (LEB128) and their UTF-8 bytes.
+//! Cells travel encoded so that the writing copies a row instead of encoding each cell
+//! again: with two cores the scanners encode side by side, and the writing, one thread,
+//! is no longer the longer half (BENCHMARKS.md). The reader trusts nothing it reads: a
+//! damaged file is an `InvalidData` error, never a panic or a huge allocation.
 
-use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 
@@ -23,24 +26,23 @@ const BUFFER: usize = 256 * 1024;
 pub struct SpillWriter {
     out: BufWriter<File>,
     key_len: usize,
-    columns: usize,
     bytes: u64,
 }
 
 impl SpillWriter {
-    /// A new, empty spill for rows of `key_len` background values and `columns` cells.
-    pub fn new(key_len: usize, columns: usize) -> io::Result<Self> {
+    /// A new, empty spill for rows of `key_len` background values.
+    pub fn new(key_len: usize) -> io::Result<Self> {
         Ok(Self {
             out: BufWriter::with_capacity(BUFFER, tempfile::tempfile()?),
             key_len,
-            columns,
             bytes: 0,
         })
     }
 
-    /// Appends one row: its background combination and its cells.
-    pub fn push(&mut self, key: &[u16], cells: &[Cow<'_, str>]) -> io::Result<()> {
-        if key.len() != self.key_len || cells.len() != self.columns {
+    /// Appends one row: its background combination, whether Excel's row is the plain one
+    /// with `;` for `,`, and its encoded cells.
+    pub fn push(&mut self, key: &[u16], excel_same: bool, cells: &[u8]) -> io::Result<()> {
+        if key.len() != self.key_len {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a spilled row of the wrong shape",
@@ -49,12 +51,11 @@ impl SpillWriter {
         for value in key {
             self.out.write_all(&value.to_le_bytes())?;
         }
-        self.bytes += 2 * key.len() as u64;
-        for cell in cells {
-            self.write_len(cell.len() as u64)?;
-            self.out.write_all(cell.as_bytes())?;
-            self.bytes += cell.len() as u64;
-        }
+        self.out.write_all(&[u8::from(excel_same)])?;
+        self.bytes += 2 * key.len() as u64 + 1;
+        self.write_len(cells.len() as u64)?;
+        self.out.write_all(cells)?;
+        self.bytes += cells.len() as u64;
         Ok(())
     }
 
@@ -89,7 +90,6 @@ impl SpillWriter {
         Ok(SpillReader {
             input: BufReader::with_capacity(BUFFER, file),
             key_len: self.key_len,
-            columns: self.columns,
             remaining: self.bytes,
         })
     }
@@ -99,7 +99,6 @@ impl SpillWriter {
 pub struct SpillReader {
     input: BufReader<File>,
     key_len: usize,
-    columns: usize,
     /// Bytes not yet read: no length read from the file may claim more.
     remaining: u64,
 }
@@ -121,20 +120,19 @@ impl SpillReader {
         text.clear();
         page.ends.clear();
         page.keys.clear();
+        page.excel_same.clear();
         page.rows = 0;
-        page.columns = self.columns;
         page.key_len = self.key_len;
         for _ in 0..rows {
-            if self.read_buffered_row(&mut text, page)? {
-                page.rows += 1;
-                continue;
-            }
-            for _ in 0..self.key_len {
-                let mut value = [0u8; 2];
-                self.read_exact(&mut value)?;
-                page.keys.push(u16::from_le_bytes(value));
-            }
-            for _ in 0..self.columns {
+            if !self.read_buffered_row(&mut text, page)? {
+                for _ in 0..self.key_len {
+                    let mut value = [0u8; 2];
+                    self.read_exact(&mut value)?;
+                    page.keys.push(u16::from_le_bytes(value));
+                }
+                let mut same = [0u8; 1];
+                self.read_exact(&mut same)?;
+                page.excel_same.push(excel_same(same[0])?);
                 let len = self.read_len()?;
                 let start = text.len();
                 text.resize(start + len, 0);
@@ -153,9 +151,8 @@ impl SpillReader {
     /// nothing read, when the row runs past the buffer or looks damaged: then
     /// [`SpillReader::read_page`] reads it the careful way, which also names the damage.
     fn read_buffered_row(&mut self, text: &mut Vec<u8>, page: &mut SpillPage) -> io::Result<bool> {
-        let (key_len, columns) = (self.key_len, self.columns);
-        let (keys_before, text_before, ends_before) =
-            (page.keys.len(), text.len(), page.ends.len());
+        let key_len = self.key_len;
+        let (keys_before, text_before) = (page.keys.len(), text.len());
         let buffered = self.input.fill_buf()?;
         let bytes = &buffered[..buffered
             .len()
@@ -167,21 +164,21 @@ impl SpillReader {
                 page.keys.push(u16::from_le_bytes([value[0], value[1]]));
                 at += 2;
             }
-            for _ in 0..columns {
-                let (len, used) = buffered_len(&bytes[at..])?;
-                at += used;
-                text.extend_from_slice(bytes.get(at..at.checked_add(len)?)?);
-                page.ends.push(text.len());
-                at += len;
-            }
-            Some(())
+            let same = excel_same(*bytes.get(at)?).ok()?;
+            at += 1;
+            let (len, used) = buffered_len(bytes.get(at..)?)?;
+            at += used;
+            text.extend_from_slice(bytes.get(at..at.checked_add(len)?)?);
+            at += len;
+            Some(same)
         })();
-        if whole.is_none() {
+        let Some(same) = whole else {
             page.keys.truncate(keys_before);
             text.truncate(text_before);
-            page.ends.truncate(ends_before);
             return Ok(false);
-        }
+        };
+        page.excel_same.push(same);
+        page.ends.push(text.len());
         self.input.consume(at);
         self.remaining -= at as u64;
         Ok(true)
@@ -214,16 +211,16 @@ impl SpillReader {
             len |= u64::from(byte[0] & 0x7f) << shift;
             if byte[0] & 0x80 == 0 {
                 if len > self.remaining {
-                    return Err(damaged("a cell longer than the rest of the file"));
+                    return Err(damaged("a row longer than the rest of the file"));
                 }
-                return usize::try_from(len).map_err(|_| damaged("a cell too long"));
+                return usize::try_from(len).map_err(|_| damaged("a row too long"));
             }
         }
-        Err(damaged("a cell length that does not end"))
+        Err(damaged("a row length that does not end"))
     }
 }
 
-/// A cell's length (LEB128) at the start of `bytes`, and the bytes it took; `None` when
+/// A row's length (LEB128) at the start of `bytes`, and the bytes it took; `None` when
 /// it does not end within them (or within ten bytes).
 fn buffered_len(bytes: &[u8]) -> Option<(usize, usize)> {
     let mut len: u64 = 0;
@@ -236,16 +233,24 @@ fn buffered_len(bytes: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
+fn excel_same(byte: u8) -> io::Result<bool> {
+    match byte {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(damaged("a row neither like Excel's nor unlike it")),
+    }
+}
+
 /// One page of rows read back; its buffers keep their capacity from page to page.
 #[derive(Debug, Default)]
 pub struct SpillPage {
-    /// The cells of every row, one after another.
+    /// The encoded cells of every row, one row after another.
     text: String,
-    /// Where each cell ends in `text`.
+    /// Where each row ends in `text`.
     ends: Vec<usize>,
     keys: Vec<u16>,
+    excel_same: Vec<bool>,
     rows: usize,
-    columns: usize,
     key_len: usize,
 }
 
@@ -254,26 +259,26 @@ impl SpillPage {
         self.rows
     }
 
-    /// Row `row`'s cells in column order, borrowed one at a time: for an encoder that
-    /// walks them without collecting them first.
-    pub fn cells(&self, row: usize) -> io::Result<RowCells<'_>> {
-        if row >= self.rows {
-            return Err(damaged("a row past the page"));
-        }
-        let first = row * self.columns;
-        let ends = self
+    /// Row `row`'s cells, encoded as `responses.csv` has them (csv_fields.rs splits them).
+    pub fn cells(&self, row: usize) -> io::Result<&str> {
+        let end = *self
             .ends
-            .get(first..first + self.columns)
+            .get(row)
+            .filter(|_| row < self.rows)
             .ok_or_else(|| damaged("a row past the page"))?;
-        let start = match first.checked_sub(1) {
-            Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
-            None => 0,
-        };
-        Ok(RowCells {
-            text: &self.text,
-            start,
-            ends: ends.iter(),
-        })
+        let start = row.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+        self.text
+            .get(start..end)
+            .ok_or_else(|| damaged("a row split inside a character"))
+    }
+
+    /// Whether Excel's row is row `row` with `;` for each `,`.
+    pub fn excel_same(&self, row: usize) -> io::Result<bool> {
+        self.excel_same
+            .get(row)
+            .copied()
+            .filter(|_| row < self.rows)
+            .ok_or_else(|| damaged("a row past the page"))
     }
 
     /// Row `row`'s combination of background values.
@@ -287,45 +292,17 @@ impl SpillPage {
     }
 }
 
-/// The cells of one row of a [`SpillPage`], in column order ([`SpillPage::cells`]).
-pub struct RowCells<'p> {
-    text: &'p str,
-    start: usize,
-    ends: std::slice::Iter<'p, usize>,
-}
-
-impl<'p> Iterator for RowCells<'p> {
-    type Item = io::Result<&'p str>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let end = *self.ends.next()?;
-        let cell = self
-            .text
-            .get(self.start..end)
-            .ok_or_else(|| damaged("a cell split inside a character"));
-        self.start = end;
-        Some(cell)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cells(texts: &[&str]) -> Vec<Cow<'static, str>> {
-        texts.iter().map(|t| Cow::Owned((*t).to_owned())).collect()
-    }
+    type Row = (Vec<u16>, bool, String);
 
     /// Writes `rows`, reads them back in pages of `page_rows` and returns what came back.
-    fn round_trip(
-        rows: &[(Vec<u16>, Vec<Cow<'_, str>>)],
-        page_rows: usize,
-    ) -> Vec<(Vec<u16>, Vec<String>)> {
-        let key_len = rows[0].0.len();
-        let columns = rows[0].1.len();
-        let mut writer = SpillWriter::new(key_len, columns).unwrap();
-        for (key, row) in rows {
-            writer.push(key, row).unwrap();
+    fn round_trip(rows: &[Row], page_rows: usize) -> Vec<Row> {
+        let mut writer = SpillWriter::new(rows[0].0.len()).unwrap();
+        for (key, same, cells) in rows {
+            writer.push(key, *same, cells.as_bytes()).unwrap();
         }
         let mut reader = writer.into_reader().unwrap();
         let mut page = SpillPage::default();
@@ -336,12 +313,11 @@ mod tests {
             reader.read_page(n, &mut page).unwrap();
             assert_eq!(page.rows(), n);
             for row in 0..n {
-                let key = page.key(row).unwrap().to_vec();
-                let cells = page
-                    .cells(row)
-                    .unwrap()
-                    .map(|cell| cell.unwrap().to_owned());
-                back.push((key, cells.collect()));
+                back.push((
+                    page.key(row).unwrap().to_vec(),
+                    page.excel_same(row).unwrap(),
+                    page.cells(row).unwrap().to_owned(),
+                ));
             }
             left -= n;
         }
@@ -352,28 +328,22 @@ mod tests {
     #[test]
     fn every_kind_of_text_comes_back_exactly() {
         let long = "å,\"x\"\n".repeat(100_000);
-        let rows = vec![
-            (vec![1, 0, 3], cells(&["", "", ""])),
+        let rows: Vec<Row> = vec![
+            (vec![1, 0, 3], true, String::new()),
             (
                 vec![2, u16::MAX, 0],
-                cells(&["Göteborg", "ÅÄÖ åäö é ß 日本 🙂", "\u{feff}"]),
+                false,
+                "Göteborg,ÅÄÖ åäö é ß 日本 🙂,\u{feff}".into(),
             ),
             (
                 vec![1, 2, 3],
-                cells(&["a,b", "\"quoted\" \"\"", "line\r\nnext\nlast\r"]),
+                true,
+                "\"a,b\",\"\"\"quoted\"\"\",\"line\r\nnext\"".into(),
             ),
-            (vec![65535, 1, 1], cells(&[&long, "\0nul", "=1+1"])),
+            (vec![65535, 1, 1], false, format!("{long}\0nul=1+1")),
         ];
         for page_rows in [1, 2, 3, 10] {
-            let back = round_trip(&rows, page_rows);
-            assert_eq!(back.len(), rows.len());
-            for ((key, row), (key_back, row_back)) in rows.iter().zip(&back) {
-                assert_eq!(key, key_back);
-                assert_eq!(
-                    row.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-                    *row_back
-                );
-            }
+            assert_eq!(round_trip(&rows, page_rows), rows);
         }
     }
 
@@ -381,46 +351,39 @@ mod tests {
     fn rows_across_the_read_buffer_come_back_in_order() {
         // About 600 KB of rows of varying length: some straddle the end of the reader's
         // buffer, and are read the careful way; the rest straight from the buffer.
-        let rows: Vec<_> = (0..6_000u16)
+        let rows: Vec<Row> = (0..6_000u16)
             .map(|n| {
-                let cell = format!("{n}:{}", "å".repeat(usize::from(n % 97)));
-                (vec![n, n / 7], cells(&[&cell, "", &n.to_string()]))
+                let cells = format!("{n}:{},,{n}", "å".repeat(usize::from(n % 97)));
+                (vec![n, n / 7], n % 3 == 0, cells)
             })
             .collect();
         for page_rows in [1, 999, 6_000] {
-            let back = round_trip(&rows, page_rows);
-            assert_eq!(back.len(), rows.len());
-            for ((key, row), (key_back, row_back)) in rows.iter().zip(&back) {
-                assert_eq!(key, key_back);
-                assert_eq!(row[0], row_back[0]);
-                assert_eq!(row[2], row_back[2]);
-            }
+            assert_eq!(round_trip(&rows, page_rows), rows);
         }
     }
 
     #[test]
     fn lengths_at_the_edges_of_a_byte_come_back() {
-        let rows: Vec<_> = [0usize, 1, 127, 128, 16_383, 16_384, 2_097_152]
+        let rows: Vec<Row> = [0usize, 1, 127, 128, 16_383, 16_384, 2_097_152]
             .iter()
-            .map(|n| (vec![7], cells(&["x".repeat(*n).as_str()])))
+            .map(|n| (vec![7], true, "x".repeat(*n)))
             .collect();
-        let back = round_trip(&rows, 4);
-        for ((_, row), (_, row_back)) in rows.iter().zip(&back) {
-            assert_eq!(row[0].len(), row_back[0].len());
-        }
-        // 0..=127 take one length byte, 128 two: 2 key bytes + 1 + 0, 2 + 1 + 1, ...
-        let mut writer = SpillWriter::new(1, 1).unwrap();
-        writer.push(&[1], &cells(&[""])).unwrap();
-        assert_eq!(writer.bytes(), 3);
-        writer.push(&[1], &cells(&[&"x".repeat(128)])).unwrap();
-        assert_eq!(writer.bytes(), 3 + 2 + 2 + 128);
+        assert_eq!(round_trip(&rows, 4), rows);
+        // 0..=127 take one length byte, 128 two: 2 key bytes + 1 + 1 + 0, 2 + 1 + 2 + 128.
+        let mut writer = SpillWriter::new(1).unwrap();
+        writer.push(&[1], true, b"").unwrap();
+        assert_eq!(writer.bytes(), 4);
+        writer
+            .push(&[1], false, "x".repeat(128).as_bytes())
+            .unwrap();
+        assert_eq!(writer.bytes(), 4 + 2 + 1 + 2 + 128);
     }
 
     #[test]
     fn a_row_of_the_wrong_shape_is_refused() {
-        let mut writer = SpillWriter::new(2, 2).unwrap();
-        assert!(writer.push(&[1], &cells(&["a", "b"])).is_err());
-        assert!(writer.push(&[1, 2], &cells(&["a"])).is_err());
+        let mut writer = SpillWriter::new(2).unwrap();
+        assert!(writer.push(&[1], true, b"a,b").is_err());
+        assert!(writer.push(&[1, 2, 3], true, b"a").is_err());
         assert_eq!(writer.bytes(), 0);
     }
 
@@ -432,35 +395,34 @@ mod tests {
         let mut reader = SpillReader {
             input: BufReader::new(file),
             key_len: 1,
-            columns: 1,
             remaining: bytes.len() as u64,
         };
         let mut page = SpillPage::default();
         reader.read_page(rows, &mut page)?;
         for row in 0..rows {
             page.key(row)?;
-            for cell in page.cells(row)? {
-                cell?;
-            }
+            page.excel_same(row)?;
+            page.cells(row)?;
         }
         reader.finish()
     }
 
     #[test]
     fn a_damaged_spill_is_an_error_not_a_panic() {
-        assert!(read_raw(&[1, 0, 2, b'o', b'k'], 1).is_ok());
+        assert!(read_raw(&[1, 0, 1, 2, b'o', b'k'], 1).is_ok());
         for (bytes, rows) in [
-            (&[1, 0, 2, b'o', b'k'][..], 2),    // too short
-            (&[1, 0, 2, b'o'][..], 1),          // ends inside a cell
-            (&[1, 0, 2, b'o', b'k', 9][..], 1), // bytes after the end
-            (&[1, 0, 2, 0xff, 0xfe][..], 1),    // not UTF-8
+            (&[1, 0, 1, 2, b'o', b'k'][..], 2),    // too short
+            (&[1, 0, 1, 2, b'o'][..], 1),          // ends inside a row
+            (&[1, 0, 1, 2, b'o', b'k', 9][..], 1), // bytes after the end
+            (&[1, 0, 1, 2, 0xff, 0xfe][..], 1),    // not UTF-8
+            (&[1, 0, 2, 2, b'o', b'k'][..], 1),    // neither like Excel's nor unlike
             (
-                &[1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f][..],
+                &[1, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f][..],
                 1,
             ), // huge length
             (
                 &[
-                    1, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                    1, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
                 ][..],
                 1,
             ),
@@ -468,10 +430,9 @@ mod tests {
             let error = read_raw(bytes, rows).unwrap_err();
             assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{bytes:?}");
         }
-        // A character split between two cells: each half alone is not a whole character.
-        let mut writer = Vec::new();
-        writer.extend_from_slice(&[1, 0, 1, 0xc3, 1, 0, 1, 0xa5]);
-        assert!(read_raw(&writer, 2).is_err());
+        // A character split between two rows: each half alone is not a whole character.
+        let split = [1, 0, 1, 1, 0xc3, 1, 0, 1, 1, 0xa5];
+        assert!(read_raw(&split, 2).is_err());
     }
 
     #[test]
@@ -479,5 +440,6 @@ mod tests {
         let page = SpillPage::default();
         assert!(page.cells(0).is_err());
         assert!(page.key(0).is_err());
+        assert!(page.excel_same(0).is_err());
     }
 }
