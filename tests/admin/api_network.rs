@@ -105,7 +105,7 @@ async fn answer_mapping(app: &AdminApp, link: &str) {
         answers: [(slug("kommun"), Recorded::Choice(slug("ale")))].into(),
     };
     app.store
-        .submit_response(&invitation.id, &response)
+        .submit_response(&invitation.id, &response, None)
         .await
         .unwrap();
 }

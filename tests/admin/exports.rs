@@ -66,7 +66,7 @@ pub(crate) async fn answered_round_of_version(
             answers,
         };
         app.store
-            .submit_response(&new.invitation.id, &response)
+            .submit_response(&new.invitation.id, &response, None)
             .await
             .unwrap();
     }

@@ -249,7 +249,7 @@ impl App {
             .unwrap();
         let outcome = self
             .store
-            .submit_response(&invitation.id, &svar_tests::response(round))
+            .submit_response(&invitation.id, &svar_tests::response(round), None)
             .await
             .unwrap();
         assert_eq!(outcome, svar_shared::store::SubmitOutcome::Stored);

@@ -81,7 +81,7 @@ async fn answer_once(app: &AdminApp, link: &str) -> String {
         answers: [(slug("kommun"), Answer::Choice(slug("ale")))].into(),
     };
     app.store
-        .submit_response(&invitation.id, &response)
+        .submit_response(&invitation.id, &response, None)
         .await
         .unwrap();
     own

@@ -110,9 +110,12 @@ impl ResponseStore for FailingStore {
         &self,
         invitation: &InvitationId,
         response: &Response,
+        export_row: Option<&svar_shared::store::ExportRow>,
     ) -> StoreResult<SubmitOutcome> {
         self.check(Op::SubmitResponse)?;
-        self.inner.submit_response(invitation, response).await
+        self.inner
+            .submit_response(invitation, response, export_row)
+            .await
     }
     async fn count_responses(&self, round: &RoundId) -> StoreResult<u64> {
         self.inner.count_responses(round).await

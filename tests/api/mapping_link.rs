@@ -101,7 +101,11 @@ async fn a_mapping_link_at_its_answer_limit_shows_a_polite_page() {
     let (invitation, _, _) = svar_tests::invitation(&round);
     store.create_invitation(&invitation).await.unwrap();
     store
-        .submit_response(&invitation.invitation.id, &svar_tests::response(&round))
+        .submit_response(
+            &invitation.invitation.id,
+            &svar_tests::response(&round),
+            None,
+        )
         .await
         .unwrap();
     let full = app.get(&path).await;

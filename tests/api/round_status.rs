@@ -264,7 +264,7 @@ async fn whoever_answered_is_still_thanked_after_the_round_closed() {
         .unwrap()
         .unwrap();
     store
-        .submit_response(&invitation.id, &svar_tests::response(&round))
+        .submit_response(&invitation.id, &svar_tests::response(&round), None)
         .await
         .unwrap();
     store

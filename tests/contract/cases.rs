@@ -6,7 +6,7 @@ use std::sync::Arc;
 use svar_shared::domain::questionnaire;
 use svar_shared::domain::*;
 use svar_shared::store::{
-    PageCursor, SaveDraftOutcome, Store, StoreError, SubmitOutcome, response_body,
+    ExportRow, PageCursor, SaveDraftOutcome, Store, StoreError, SubmitOutcome, response_body,
 };
 use svar_tests::*;
 use time::Duration;
@@ -39,7 +39,7 @@ async fn submitted_response(store: &dyn Store, round: &Round) -> Response {
     let (new, _) = new_invitation(store, round).await;
     let response = response(round);
     let outcome = store
-        .submit_response(&new.invitation.id, &response)
+        .submit_response(&new.invitation.id, &response, None)
         .await
         .expect("submit");
     assert_eq!(outcome, SubmitOutcome::Stored);
@@ -399,7 +399,7 @@ pub async fn a_draft_after_the_response_was_sent_is_refused(store: Arc<dyn Store
     let (new, _) = new_invitation(&*store, &round).await;
     let id = &new.invitation.id;
     store
-        .submit_response(id, &response(&round))
+        .submit_response(id, &response(&round), None)
         .await
         .expect("submit");
     let outcome = store
@@ -498,14 +498,14 @@ pub async fn a_response_is_stored_once_and_a_second_submission_is_already_answer
     let (new, _) = new_invitation(&*store, &round).await;
     let first = response(&round);
     let outcome = store
-        .submit_response(&new.invitation.id, &first)
+        .submit_response(&new.invitation.id, &first, None)
         .await
         .expect("submit");
     assert_eq!(outcome, SubmitOutcome::Stored);
 
     let second = response(&round);
     let outcome = store
-        .submit_response(&new.invitation.id, &second)
+        .submit_response(&new.invitation.id, &second, None)
         .await
         .expect("submit again");
     assert_eq!(outcome, SubmitOutcome::AlreadyAnswered);
@@ -528,7 +528,7 @@ pub async fn submitting_deletes_the_draft(store: Arc<dyn Store>) {
         .await
         .expect("save");
     store
-        .submit_response(id, &response(&round))
+        .submit_response(id, &response(&round), None)
         .await
         .expect("submit");
     assert_eq!(store.draft(id, now()).await.expect("read"), None);
@@ -539,7 +539,7 @@ pub async fn submitting_marks_the_invitation_answered(store: Arc<dyn Store>) {
     let (new, link) = new_invitation(&*store, &round).await;
     assert_eq!(status(&*store, &link).await, InvitationStatus::Open);
     store
-        .submit_response(&new.invitation.id, &response(&round))
+        .submit_response(&new.invitation.id, &response(&round), None)
         .await
         .expect("submit");
     assert_eq!(status(&*store, &link).await, InvitationStatus::Answered);
@@ -548,7 +548,7 @@ pub async fn submitting_marks_the_invitation_answered(store: Arc<dyn Store>) {
 pub async fn submitting_for_an_unknown_invitation_stores_nothing(store: Arc<dyn Store>) {
     let round = new_round(&*store).await;
     let outcome = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await
         .expect("submit");
     assert_eq!(outcome, SubmitOutcome::AlreadyAnswered);
@@ -563,14 +563,16 @@ pub async fn a_response_to_an_unknown_round_is_refused_and_the_invitation_stays_
     let round = new_round(&*store).await;
     let (new, link) = new_invitation(&*store, &round).await;
     let stray = response(&svar_tests::round(QUESTIONNAIRE));
-    let result = store.submit_response(&new.invitation.id, &stray).await;
+    let result = store
+        .submit_response(&new.invitation.id, &stray, None)
+        .await;
     assert!(
         matches!(result, Err(StoreError::UnknownRound)),
         "got {result:?}"
     );
     assert_eq!(status(&*store, &link).await, InvitationStatus::Open);
     let outcome = store
-        .submit_response(&new.invitation.id, &response(&round))
+        .submit_response(&new.invitation.id, &response(&round), None)
         .await
         .expect("submit to the right round");
     assert_eq!(outcome, SubmitOutcome::Stored);
@@ -586,7 +588,9 @@ pub async fn a_response_id_already_stored_is_refused_and_the_invitation_stays_op
         answers: BTreeMap::new(),
         ..first.clone()
     };
-    let result = store.submit_response(&new.invitation.id, &same_id).await;
+    let result = store
+        .submit_response(&new.invitation.id, &same_id, None)
+        .await;
     assert!(result.is_err(), "got {result:?}");
     assert_eq!(status(&*store, &link).await, InvitationStatus::Open);
     assert_eq!(store.count_responses(&round.id).await.expect("count"), 1);
@@ -690,6 +694,55 @@ pub async fn response_bodies_page_as_the_decoded_pages_do(store: Arc<dyn Store>)
     assert!(none.bodies.is_empty() && none.next.is_none());
 }
 
+/// Export rows come back as they were stored, in the order of the bodies, paged; a
+/// response stored without one is left out, and counted all the same. A store that
+/// keeps none (`kept` false: DynamoDB, see its `submit_response`) returns none, and
+/// stores the responses all the same. Run by each store's own test (main.rs).
+pub async fn export_rows_as_stored(store: Arc<dyn Store>, kept: bool) {
+    let round = new_round(&*store).await;
+    let mut expected = Vec::new();
+    for n in 0..5 {
+        let (new, _) = new_invitation(&*store, &round).await;
+        let response = response(&round);
+        let row = (n != 2).then(|| ExportRow {
+            format: 1,
+            excel_same: n % 2 == 0,
+            cells: format!("2026-03,{n},\"å,\"\"b\"\"\""),
+        });
+        let outcome = store
+            .submit_response(&new.invitation.id, &response, row.as_ref())
+            .await
+            .expect("submit");
+        assert_eq!(outcome, SubmitOutcome::Stored);
+        if let Some(row) = row {
+            expected.push((response.id.to_string(), row));
+        }
+    }
+    assert_eq!(store.count_responses(&round.id).await.expect("count"), 5);
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    let (mut rows, mut sizes, mut cursor) = (Vec::new(), Vec::new(), None::<PageCursor>);
+    loop {
+        let page = store
+            .export_rows_page(&round.id, cursor.as_ref(), 2)
+            .await
+            .expect("a page of export rows");
+        sizes.push(page.rows.len());
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        assert!(sizes.len() < 100, "paging does not end");
+    }
+    if kept {
+        let expected: Vec<ExportRow> = expected.into_iter().map(|(_, row)| row).collect();
+        assert_eq!(rows, expected);
+        assert_eq!(sizes, vec![2, 2]);
+    } else {
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+}
+
 pub async fn an_exactly_full_last_page_has_no_next_cursor(store: Arc<dyn Store>) {
     let round = new_round(&*store).await;
     let mut submitted = Vec::new();
@@ -721,7 +774,7 @@ pub async fn fifty_concurrent_submissions_of_one_invitation_store_exactly_one(
             let response = response(&round);
             tokio::spawn(async move {
                 start.wait().await;
-                let outcome = store.submit_response(&invitation, &response).await;
+                let outcome = store.submit_response(&invitation, &response, None).await;
                 (outcome, response)
             })
         })

@@ -129,7 +129,7 @@ async fn a_submission_that_conflicts_is_retried_until_it_is_stored() {
     });
     let round = round("kontrakt");
     let outcome = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await
         .expect("submit");
     assert_eq!(outcome, SubmitOutcome::Stored);
@@ -148,7 +148,7 @@ async fn a_submission_that_conflicts_with_the_one_that_answered_is_already_answe
     });
     let round = round("kontrakt");
     let outcome = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await
         .expect("submit");
     assert_eq!(outcome, SubmitOutcome::AlreadyAnswered);
@@ -160,7 +160,7 @@ async fn a_submission_that_keeps_conflicting_gives_up_as_unavailable() {
     let (store, http) = scripted_store(|_| cancelled("TransactionConflict"));
     let round = round("kontrakt");
     let result = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await;
     let Err(StoreError::Unavailable(error)) = result else {
         panic!("expected Unavailable, got {result:?}");
@@ -183,7 +183,7 @@ async fn a_throttled_submission_is_retried_until_it_is_stored() {
     });
     let round = round("kontrakt");
     let outcome = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await
         .expect("submit");
     assert_eq!(outcome, SubmitOutcome::Stored);
@@ -197,7 +197,7 @@ async fn a_submission_that_stays_throttled_gives_up_as_unavailable_after_the_bou
     let round = round("kontrakt");
     let started = std::time::Instant::now();
     let result = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await;
     let Err(StoreError::Unavailable(error)) = result else {
         panic!("expected Unavailable, got {result:?}");
@@ -219,7 +219,7 @@ async fn a_cancellation_for_a_failed_condition_is_not_retried() {
         scripted_store(|_| cancelled_with(["None", "None", "ConditionalCheckFailed", "None"]));
     let round = round("kontrakt");
     let result = store
-        .submit_response(&InvitationId::random(), &response(&round))
+        .submit_response(&InvitationId::random(), &response(&round), None)
         .await;
     assert!(
         matches!(result, Err(StoreError::UnknownRound)),

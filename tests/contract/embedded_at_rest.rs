@@ -58,7 +58,7 @@ async fn after_a_send_the_drafts_text_is_gone_from_the_database_file_and_its_log
     store.save_draft(drafting, &draft(FIRST)).await.unwrap();
     // Another respondent's Send moves the pages, the draft's with them, into the main file.
     let outcome = store
-        .submit_response(&other.invitation.id, &response(&round))
+        .submit_response(&other.invitation.id, &response(&round), None)
         .await
         .unwrap();
     assert_eq!(outcome, SubmitOutcome::Stored);
@@ -74,7 +74,7 @@ async fn after_a_send_the_drafts_text_is_gone_from_the_database_file_and_its_log
     );
 
     let outcome = store
-        .submit_response(drafting, &response(&round))
+        .submit_response(drafting, &response(&round), None)
         .await
         .unwrap();
     assert_eq!(outcome, SubmitOutcome::Stored);

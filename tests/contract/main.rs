@@ -124,6 +124,13 @@ contract_tests! {
     ],
     embedded: {
         #[tokio::test]
+        async fn export_rows_come_back_as_stored_in_the_order_of_the_bodies() {
+            let backend = svar_tests::backend::Embedded::new();
+            crate::cases::export_rows_as_stored(std::sync::Arc::clone(&backend.store), true)
+                .await;
+        }
+
+        #[tokio::test]
         async fn stored_data_survives_reopening_the_database_file() {
             use svar_shared::domain::*;
             use svar_shared::store::embedded::EmbeddedStore;
@@ -149,7 +156,7 @@ contract_tests! {
                 store.create_invitation(&answered).await.expect("invitation");
                 store.create_invitation(&drafting).await.expect("invitation");
                 store
-                    .submit_response(&answered.invitation.id, &response)
+                    .submit_response(&answered.invitation.id, &response, None)
                     .await
                     .expect("submit");
                 store
@@ -180,6 +187,14 @@ contract_tests! {
         }
     },
     dynamodb: {
+        #[tokio::test]
+        #[ignore = "needs DynamoDB Local: run tests/run-all"]
+        async fn no_export_rows_are_kept_and_the_responses_are_stored_all_the_same() {
+            let backend = svar_tests::backend::Dynamo::new().await;
+            crate::cases::export_rows_as_stored(std::sync::Arc::clone(&backend.store), false)
+                .await;
+        }
+
         #[tokio::test]
         #[ignore = "needs DynamoDB Local: run tests/run-all"]
         async fn expiring_items_carry_the_time_to_live_and_responses_no_link_to_invitations() {
@@ -215,7 +230,7 @@ contract_tests! {
             };
             store.save_draft(&drafting.invitation.id, &draft).await.expect("draft");
             store
-                .submit_response(&answered.invitation.id, &response(&round))
+                .submit_response(&answered.invitation.id, &response(&round), None)
                 .await
                 .expect("submit");
 
@@ -306,7 +321,7 @@ contract_tests! {
                 let (new, _, _) = invitation(&round);
                 store.create_invitation(&new).await.expect("invitation");
                 store
-                    .submit_response(&new.invitation.id, &response(&round))
+                    .submit_response(&new.invitation.id, &response(&round), None)
                     .await
                     .expect("submit");
             }

@@ -352,7 +352,7 @@ pub async fn counts_follow_invitations_and_responses(store: Arc<dyn Store>) {
 
     for new in [&single, &made[0]] {
         let outcome = store
-            .submit_response(&new.invitation.id, &response(&round))
+            .submit_response(&new.invitation.id, &response(&round), None)
             .await
             .expect("submit");
         assert_eq!(outcome, SubmitOutcome::Stored);
@@ -393,7 +393,7 @@ pub async fn answered_per_day_counts_each_day(store: Arc<dyn Store>) {
             ..response(&round)
         };
         store
-            .submit_response(&new.invitation.id, &response)
+            .submit_response(&new.invitation.id, &response, None)
             .await
             .expect("submit");
     }
@@ -402,7 +402,7 @@ pub async fn answered_per_day_counts_each_day(store: Arc<dyn Store>) {
     let (new, _, _) = invitation(&other);
     store.create_invitation(&new).await.expect("invitation");
     store
-        .submit_response(&new.invitation.id, &response(&other))
+        .submit_response(&new.invitation.id, &response(&other), None)
         .await
         .expect("submit");
 
@@ -687,7 +687,7 @@ pub async fn invitation_summaries_page_by_number_and_show_status(store: Arc<dyn 
     let round = new_round(&*store).await;
     let (_, _, made) = first_batch(&*store, &round, &[1, 2, 3, 4, 5]).await;
     store
-        .submit_response(&made[1].invitation.id, &response(&round))
+        .submit_response(&made[1].invitation.id, &response(&round), None)
         .await
         .expect("submit");
     // Another round's invitations are never listed.

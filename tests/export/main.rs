@@ -3,7 +3,8 @@
 //! `responses.parquet`; the export function's handler (`lambda`); and the export files in
 //! S3 (`s3`, ignored unless the S3 test server runs: tests/services.sh); rounds of two
 //! questionnaire versions in one export (`versions`); properties over generated input
-//! (`properties`).
+//! (`properties`); the export rows stored at Send, read instead of the JSON
+//! (`stored_rows`).
 
 mod aggregates;
 mod dependent;
@@ -13,6 +14,7 @@ mod parquet_file;
 mod properties;
 mod rules;
 mod s3;
+mod stored_rows;
 mod versions;
 
 use std::collections::BTreeMap;
@@ -178,7 +180,8 @@ impl Setup {
         round
     }
 
-    /// Submits a response through the store's own path (an invitation, then the answer).
+    /// Submits a response through the store's own path (an invitation, then the answer),
+    /// with its export row as the respondent service makes it.
     pub async fn answer(&self, round: &Round, answers: Answers) -> Response {
         let (new, _, _) = invitation(round);
         self.store
@@ -193,8 +196,15 @@ impl Setup {
             submitted_on: time::macros::date!(2026 - 03 - 17),
             answers,
         };
+        let questionnaire = self
+            .store
+            .questionnaire(&round.questionnaire.id, round.questionnaire.version)
+            .await
+            .expect("read")
+            .expect("the round's version is published");
+        let row = export::export_row(&questionnaire, &response);
         self.store
-            .submit_response(&new.invitation.id, &response)
+            .submit_response(&new.invitation.id, &response, row.as_ref())
             .await
             .expect("stored");
         response

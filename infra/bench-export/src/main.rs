@@ -3,9 +3,11 @@
 //!
 //! - `generate DB N`: N synthetic answers to `patientupplevelse` in a new embedded store.
 //!   The store's own calls make the municipality, questionnaire and round; the responses
-//!   go straight into its `responses` table in one transaction, exactly as
-//!   `submit_response` stores them (the same JSON, the round's count), but without
-//!   invitations and per-day counts, which an export never reads. A million submits one
+//!   go straight into its `responses` and `export_rows` tables in one transaction,
+//!   exactly as `submit_response` stores them (the same JSON and export row, the round's
+//!   count), but without invitations and per-day counts, which an export never reads.
+//! - `drop-rows DB`: deletes the export rows, as if every response had been stored before
+//!   they were kept: the next export reads the JSON. A million submits one
 //!   by one would take longer than the export measured.
 //! - `export DB OUT`: the export, store to files; prints rows, seconds and peak RSS.
 //! - `read DB`: one pass of reading every page from the store and nothing else, to tell
@@ -59,6 +61,7 @@ fn main() -> Result<(), Failure> {
             runtime.block_on(bound::run(Path::new(db), Path::new(out)))
         }
         [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
+        [step, db] if step == "drop-rows" => drop_rows(Path::new(db)),
         [step, db] if step == "pieces" => runtime.block_on(pieces(Path::new(db))),
         [step, prefix, n] if step == "dynamo-load" => {
             runtime.block_on(dynamo_s3::load(prefix, n.parse()?))
@@ -67,7 +70,7 @@ fn main() -> Result<(), Failure> {
             runtime.block_on(dynamo_s3::run_export(prefix))
         }
         _ => Err(
-            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | bound DB OUT | read DB | pieces DB \
+            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | bound DB OUT | drop-rows DB | read DB | pieces DB \
              | dynamo-load PREFIX N | dynamo-s3-export PREFIX"
                 .into(),
         ),
@@ -211,32 +214,26 @@ async fn generate(db: &Path, n: u64) -> Result<(), Failure> {
     {
         let mut insert =
             transaction.prepare("INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)")?;
+        let mut insert_row = transaction.prepare(
+            "INSERT INTO export_rows (round, id, format, excel_same, cells)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let encoder = export::RowEncoder::new(&questionnaire)?;
         let mut random = Random(2026);
-        // Inserted in id order, so the table grows at its end (ids are random).
-        let mut responses: Vec<Response> = Vec::with_capacity(10_000);
         let round_id = round.id.to_string();
+        // Inserted in id order, so the tables grow at their end (ids are random).
         let mut ids: Vec<ResponseId> = (0..n).map(|_| ResponseId::random()).collect();
         ids.sort();
         for id in ids {
             let mut response = synthetic(&questionnaire, &round, &mut random);
             response.id = id;
-            responses.push(response);
-            if responses.len() == responses.capacity() {
-                for response in responses.drain(..) {
-                    insert.execute((
-                        &round_id,
-                        response.id.to_string(),
-                        svar_shared::store::response_body::encode(&response)?,
-                    ))?;
-                }
-            }
-        }
-        for response in responses.drain(..) {
-            insert.execute((
-                &round_id,
-                response.id.to_string(),
-                svar_shared::store::response_body::encode(&response)?,
-            ))?;
+            let id = response.id.to_string();
+            let body = svar_shared::store::response_body::encode(&response)?;
+            insert.execute((&round_id, &id, body))?;
+            let row = encoder
+                .encode(&response)
+                .ok_or("a synthetic response without an export row")?;
+            insert_row.execute((&round_id, &id, row.format, row.excel_same, row.cells))?;
         }
         transaction.execute(
             "UPDATE rounds SET response_count = ?1 WHERE id = ?2",
@@ -464,6 +461,14 @@ async fn bare(db: &Path, out: &Path) -> Result<(), Failure> {
         rows.len(),
         rows.len() as f64 / seconds,
     );
+    Ok(())
+}
+
+fn drop_rows(db: &Path) -> Result<(), Failure> {
+    let connection = rusqlite::Connection::open(db)?;
+    let dropped = connection.execute("DELETE FROM export_rows", [])?;
+    connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    println!("{{\"step\":\"drop export rows\",\"rows\":{dropped}}}");
     Ok(())
 }
 

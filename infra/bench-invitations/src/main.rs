@@ -255,7 +255,10 @@ async fn main() {
         for summary in page.iter().step_by(10) {
             let mut response = svar_tests::response(&round);
             response.submitted_on = today - time::Duration::days(i64::from(answered % 30));
-            store.submit_response(&summary.id, &response).await.unwrap();
+            store
+                .submit_response(&summary.id, &response, None)
+                .await
+                .unwrap();
             answered += 1;
         }
     }

@@ -55,6 +55,7 @@ pub(super) fn encode_excel_row<'c>(
 /// but copying every other field as it is. Going through `csv::Writer` field by field
 /// was a fifth of an export's time (BENCHMARKS.md); almost every cell is a short code
 /// that needs no quotes. Tested to give `csv::Writer`'s bytes.
+#[derive(Debug)]
 pub(super) struct FieldEncoder {
     rules: csv_core::Writer,
 }

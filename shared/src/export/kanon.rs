@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::questionnaire::{Question, QuestionId, QuestionKind, Questionnaire};
 
+use super::columns::{DONT_KNOW_CODE, NOT_APPLICABLE_CODE};
 use super::stored::StoredAnswer;
 use super::versions::Versions;
 
@@ -50,12 +51,15 @@ pub type Combination = Vec<u16>;
 pub struct Background {
     /// Question id and its codes, in the order of [`background_questions`].
     questions: Vec<(QuestionId, Vec<String>)>,
+    /// Whether each is a yes/no question, whose cells are `1` and `0`, not its codes.
+    yes_no: Vec<bool>,
 }
 
 impl Background {
     /// Only single-choice and yes/no questions can be background variables.
     pub fn new(questionnaire: &Questionnaire, ids: &[&str]) -> Result<Self, String> {
         let mut questions = Vec::new();
+        let mut yes_no = Vec::new();
         for id in ids {
             let question: &Question = questionnaire
                 .question(id)
@@ -73,8 +77,9 @@ impl Background {
                 }
             };
             questions.push((question.id.clone(), codes));
+            yes_no.push(matches!(question.kind, QuestionKind::YesNo));
         }
-        Ok(Self { questions })
+        Ok(Self { questions, yes_no })
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
@@ -110,6 +115,46 @@ impl Background {
                 Some(_) => u16::MAX,
             };
             key.push(value);
+        }
+    }
+
+    /// [`Background::combination`] from the rows' cells instead of their answers (an
+    /// export row stored at Send): `cells` are the response's cells of the background
+    /// columns, in the order of [`Background::ids`].
+    pub fn combination_of_cells<'c>(
+        &self,
+        round: u16,
+        cells: impl IntoIterator<Item = &'c str>,
+        key: &mut Combination,
+    ) {
+        key.clear();
+        key.push(round);
+        for (variable, cell) in cells.into_iter().enumerate().take(self.questions.len()) {
+            key.push(self.value_of_cell(variable, cell));
+        }
+    }
+
+    /// Background variable `variable`'s value in [`Combination`]s, from its cell: the
+    /// same value [`Background::combination`] gives its answer, for every answer the
+    /// question accepts, and for none. The row encoder checks it for each row it stores
+    /// (stored_rows.rs), so any other answer keeps a row from being stored.
+    pub fn value_of_cell(&self, variable: usize, cell: &str) -> u16 {
+        let (Some((_, codes)), Some(yes_no)) =
+            (self.questions.get(variable), self.yes_no.get(variable))
+        else {
+            return u16::MAX;
+        };
+        match cell {
+            "" => 0,
+            DONT_KNOW_CODE => codes.len() as u16 + 1,
+            NOT_APPLICABLE_CODE => codes.len() as u16 + 2,
+            "1" if *yes_no => 1,
+            "0" if *yes_no => 2,
+            _ if *yes_no => u16::MAX,
+            code => codes
+                .iter()
+                .position(|c| c == code)
+                .map_or(u16::MAX, |i| i as u16 + 1),
         }
     }
 }
@@ -151,9 +196,13 @@ pub fn dependent_questions(versions: &Versions, background: &Background) -> BTre
     }
 }
 
+/// A map keyed by combinations, hashed fast: looked up once per row when counting and
+/// once when writing. No need to resist flooding: the export makes its keys.
+pub type CombinationMap<V> = HashMap<Combination, V, foldhash::fast::FixedState>;
+
 /// Rows per combination, from the first pass.
 #[derive(Debug, Default, Clone)]
-pub struct Counts(pub HashMap<Combination, u64>);
+pub struct Counts(pub CombinationMap<u64>);
 
 impl Counts {
     pub fn add(&mut self, key: &Combination) {
@@ -176,7 +225,7 @@ impl Counts {
 /// Which background values each combination loses (bit i: variable i).
 #[derive(Debug, Default, Clone)]
 pub struct Plan {
-    masks: HashMap<Combination, u32>,
+    masks: CombinationMap<u32>,
     /// Cells emptied in all.
     pub cells_suppressed: u64,
     /// Rows with at least one emptied cell.
@@ -190,19 +239,6 @@ impl Plan {
     }
 }
 
-fn generalised(key: &[u16], mask: u32) -> Combination {
-    key.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if i > 0 && mask & (1 << (i - 1)) != 0 {
-                0
-            } else {
-                *v
-            }
-        })
-        .collect()
-}
-
 /// The suppression plan for `counts` so that every published combination (other than
 /// all-empty) is shared by at least `k` rows.
 pub fn plan(counts: &Counts, k: u64) -> Plan {
@@ -213,16 +249,30 @@ pub fn plan(counts: &Counts, k: u64) -> Plan {
             *marginal.entry((i, *value)).or_default() += count;
         }
     }
-    let mut masks: BTreeMap<Combination, u32> = counts.0.keys().map(|k| (k.clone(), 0)).collect();
+    // Each combination with its count and mask. The order of iteration decides nothing:
+    // the smallest group is chosen by size, then by its values.
+    let mut masks: Vec<(&Combination, u64, u32)> = counts
+        .0
+        .iter()
+        .map(|(key, count)| (key, *count, 0))
+        .collect();
+    let mut groups: CombinationMap<u64> = CombinationMap::default();
+    let mut scratch = Combination::new();
     loop {
-        let mut groups: BTreeMap<Combination, u64> = BTreeMap::new();
-        for (key, mask) in &masks {
-            *groups.entry(generalised(key, *mask)).or_default() += counts.0[key];
+        groups.clear();
+        for (key, count, mask) in &masks {
+            generalise_into(key, *mask, &mut scratch);
+            match groups.get_mut(&scratch) {
+                Some(size) => *size += count,
+                None => {
+                    groups.insert(scratch.clone(), *count);
+                }
+            }
         }
         let smallest = groups
             .iter()
             .filter(|(group, size)| **size < k && group.iter().skip(1).any(|v| *v != 0))
-            .min_by_key(|(group, size)| (**size, (*group).clone()));
+            .min_by(|(a, a_size), (b, b_size)| a_size.cmp(b_size).then_with(|| a.cmp(b)));
         let Some((group, _)) = smallest else {
             break;
         };
@@ -237,22 +287,35 @@ pub fn plan(counts: &Counts, k: u64) -> Plan {
             break;
         };
         let group = group.clone();
-        for (key, mask) in masks.iter_mut() {
-            if generalised(key, *mask) == group {
+        for (key, _, mask) in masks.iter_mut() {
+            generalise_into(key, *mask, &mut scratch);
+            if scratch == group {
                 *mask |= 1 << (variable - 1);
             }
         }
     }
     let mut result = Plan::default();
-    for (key, mask) in masks {
-        let count = counts.0[&key];
+    for (key, count, mask) in masks {
         if mask != 0 {
             result.rows_changed += count;
             result.cells_suppressed += count * u64::from(mask.count_ones());
         }
-        result.masks.insert(key, mask);
+        result.masks.insert(key.clone(), mask);
     }
     result
+}
+
+/// `key` with the values `mask` empties set to 0, into a buffer of the caller's (which
+/// keeps its capacity).
+fn generalise_into(key: &[u16], mask: u32, into: &mut Combination) {
+    into.clear();
+    into.extend(key.iter().enumerate().map(|(i, v)| {
+        if i > 0 && mask & (1 << (i - 1)) != 0 {
+            0
+        } else {
+            *v
+        }
+    }));
 }
 
 #[cfg(test)]
@@ -268,7 +331,11 @@ mod tests {
         let mut groups = HashMap::new();
         for (key, count) in &counts.0 {
             *groups
-                .entry(generalised(key, plan.mask(key).unwrap()))
+                .entry({
+                    let mut group = Combination::new();
+                    generalise_into(key, plan.mask(key).unwrap(), &mut group);
+                    group
+                })
                 .or_default() += count;
         }
         groups

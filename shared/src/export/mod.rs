@@ -42,6 +42,7 @@ mod scrub;
 mod sink;
 mod spill;
 mod stored;
+mod stored_rows;
 mod suppression;
 mod versions;
 
@@ -67,5 +68,6 @@ pub use s3_links::S3DownloadLinks;
 pub use scrub::{REMOVED, neutralise, scrub};
 pub use sink::{ExportSink, FolderSink};
 pub use stored::{Reader, StoredAnswer, StoredRow, Text};
+pub use stored_rows::{ROW_FORMAT, RowEncoder, export_row};
 pub use suppression::{Suppression, suppress};
 pub use versions::{KindChanged, MAX_VERSIONS, VersionSet, Versions, VersionsError};

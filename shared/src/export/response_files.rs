@@ -1,9 +1,8 @@
 //! The writing of the spilled rows to the response files, a page at a time: row numbers
 //! from the permutation, background values emptied by the k-anonymity plan.
 //!
-//! While one page's two CSV files are encoded and hashed on a thread of their own (and
-//! its Parquet rows on another), the next page is read back from the spill: with two
-//! cores the reading is hidden behind the encoding. The files' bytes are the same however
+//! While one page's two CSV files are encoded and hashed, each on a thread of its own
+//! (and its Parquet rows on another), the next page is read back from the spill. The files' bytes are the same however
 //! the work is spread; they reach the sink in the page order.
 
 use std::borrow::Cow;
@@ -124,68 +123,68 @@ fn split_row<'p>(
     }
 }
 
-/// The two CSV files of the page, the plain one and Excel's (`;`, decimal comma), each
-/// encoded into its buffer (cleared first) and hashed. A row that keeps every cell is
-/// copied as the scanner encoded it, its number and round put in front; Excel's row is
-/// that row with `;` for each `,` when the scanner found that to be what encoding it
-/// again would give ([`encode_row`]): almost every row. Any other row is split into its
-/// cells and encoded again.
-fn encode_csv(
+/// `responses.csv`'s rows of the page, encoded into `buffer` (cleared first) and
+/// hashed. A row that keeps every cell is copied as the scanner encoded it, its number
+/// and round put in front; any other is split into its cells and encoded again.
+fn encode_plain(
     rows: &PageRows<'_>,
     layout: &Layout,
-    (plain_file, plain_buffer): (&mut HashedFile, &mut Vec<u8>),
-    (excel_file, excel_buffer): (&mut HashedFile, &mut Vec<u8>),
+    (file, buffer): (&mut HashedFile, &mut Vec<u8>),
 ) -> Result<(), ExportError> {
-    // Encoded into vectors of this thread's own, not through the caller's: a vector's
+    // Encoded into a vector of this thread's own, not through the caller's: a vector's
     // length updated field by field in a cache line that another thread reads made
     // encoding slower by a third (measured with a file per thread).
-    let mut plain = std::mem::take(plain_buffer);
-    let mut excel = std::mem::take(excel_buffer);
+    let mut plain = std::mem::take(buffer);
     plain.clear();
-    excel.clear();
-    let plain_encoder = FieldEncoder::new(b',');
-    let excel_encoder = FieldEncoder::new(b';');
+    let encoder = FieldEncoder::new(b',');
     let mut fields = Vec::with_capacity(layout.columns.len());
     for row in 0..rows.page.rows() {
-        let start = plain.len();
-        let kept = rows.published.masks[row] == 0;
-        let same = if kept {
+        if rows.published.masks[row] == 0 {
             for part in [rows.published.number(row), ",", rows.round, ","] {
                 plain.extend_from_slice(part.as_bytes());
             }
             plain.extend_from_slice(rows.page.cells(row)?.as_bytes());
-            rows.page.excel_same(row)?
         } else {
             split_row(rows.page, row, layout.columns.len(), &mut fields)?;
-            encode_row(
-                &plain_encoder,
-                &mut plain,
-                rows.published_cells(row, layout, &fields),
-            )
-        };
+            let cells = rows.published_cells(row, layout, &fields);
+            encode_row(&encoder, &mut plain, cells);
+        }
         plain.extend_from_slice(b"\r\n");
-        if same {
-            excel.extend(
-                plain[start..]
-                    .iter()
-                    .map(|b| if *b == b',' { b';' } else { *b }),
-            );
-            continue;
-        }
-        if kept {
+    }
+    file.record(&plain);
+    *buffer = plain;
+    Ok(())
+}
+
+/// Excel's rows of the page (`;`, decimal comma), as [`encode_plain`] does the plain
+/// file's. A row that keeps every cell and that the scanner found the same in both
+/// files but for `;` for `,` ([`encode_row`]), almost every row, is copied with `;` for
+/// each `,`; any other is split into its cells and encoded for Excel.
+fn encode_excel(
+    rows: &PageRows<'_>,
+    layout: &Layout,
+    (file, buffer): (&mut HashedFile, &mut Vec<u8>),
+) -> Result<(), ExportError> {
+    let mut excel = std::mem::take(buffer);
+    excel.clear();
+    let encoder = FieldEncoder::new(b';');
+    let mut fields = Vec::with_capacity(layout.columns.len());
+    for row in 0..rows.page.rows() {
+        if rows.published.masks[row] == 0 && rows.page.excel_same(row)? {
+            for part in [rows.published.number(row), ";", rows.round, ";"] {
+                excel.extend_from_slice(part.as_bytes());
+            }
+            let cells = rows.page.cells(row)?.as_bytes();
+            excel.extend(cells.iter().map(|b| if *b == b',' { b';' } else { *b }));
+        } else {
             split_row(rows.page, row, layout.columns.len(), &mut fields)?;
+            let cells = rows.published_cells(row, layout, &fields);
+            encode_excel_row(&encoder, &mut excel, cells);
         }
-        encode_excel_row(
-            &excel_encoder,
-            &mut excel,
-            rows.published_cells(row, layout, &fields),
-        );
         excel.extend_from_slice(b"\r\n");
     }
-    plain_file.record(&plain);
-    excel_file.record(&excel);
-    *plain_buffer = plain;
-    *excel_buffer = excel;
+    file.record(&excel);
+    *buffer = excel;
     Ok(())
 }
 
@@ -336,21 +335,19 @@ pub(super) async fn write_rows(
             emptied_by: &emptied.by_column,
         };
         round = std::thread::scope(|threads| -> Result<Option<usize>, ExportError> {
-            let files = threads.spawn(|| {
-                encode_csv(
-                    &rows,
-                    layout,
-                    (&mut plain_file, &mut plain_buffer),
-                    (&mut excel_file, &mut excel_buffer),
-                )
-            });
+            let plain =
+                threads.spawn(|| encode_plain(&rows, layout, (&mut plain_file, &mut plain_buffer)));
+            let excel =
+                threads.spawn(|| encode_excel(&rows, layout, (&mut excel_file, &mut excel_buffer)));
             #[cfg(feature = "parquet")]
             let parquet = threads.spawn(|| rows.for_each(layout, |cells| parquet_file.push(cells)));
             let read_next = source.next(&mut next.page, &mut next.published);
-            let csv_done = files.join().map_err(|_| encoder_died())?;
+            let plain_done = plain.join().map_err(|_| encoder_died())?;
+            let excel_done = excel.join().map_err(|_| encoder_died())?;
             #[cfg(feature = "parquet")]
             parquet.join().map_err(|_| encoder_died())??;
-            csv_done?;
+            plain_done?;
+            excel_done?;
             read_next
         })?;
         plain_file.send(sink, &plain_buffer).await?;

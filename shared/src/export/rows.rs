@@ -47,6 +47,7 @@ pub(super) struct ReadRows {
 
 /// The background questions of an export, as columns of the layout and as slots of a read
 /// response.
+#[derive(Debug, Clone)]
 pub(super) struct BackgroundColumns {
     pub background: Background,
     /// Each background question's column.
@@ -66,24 +67,40 @@ pub(super) fn background_columns(
         Some(ids) => ids.iter().map(String::as_str).collect(),
         None => kanon::background_questions(questionnaire.id.as_str()).to_vec(),
     };
-    let background = Background::new(questionnaire, &ids).map_err(ExportError::Layout)?;
-    let columns: Vec<usize> = background
-        .ids()
-        .map(|id| {
-            layout
-                .whole_column(id)
-                .ok_or_else(|| ExportError::Layout(format!("no column for '{id}'")))
+    BackgroundColumns::new(questionnaire, layout, &ids).map_err(ExportError::Layout)
+}
+
+impl BackgroundColumns {
+    /// The questions `ids` as background variables, found in the layout.
+    pub(super) fn new(
+        questionnaire: &Questionnaire,
+        layout: &Layout,
+        ids: &[&str],
+    ) -> Result<Self, String> {
+        let background = Background::new(questionnaire, ids)?;
+        let columns: Vec<usize> = background
+            .ids()
+            .map(|id| {
+                layout
+                    .whole_column(id)
+                    .ok_or_else(|| format!("no column for '{id}'"))
+            })
+            .collect::<Result<_, _>>()?;
+        let slots = columns
+            .iter()
+            .filter_map(|column| layout.columns[*column].question)
+            .collect();
+        Ok(BackgroundColumns {
+            background,
+            columns,
+            slots,
         })
-        .collect::<Result<_, _>>()?;
-    let slots = columns
-        .iter()
-        .filter_map(|column| layout.columns[*column].question)
-        .collect();
-    Ok(BackgroundColumns {
-        background,
-        columns,
-        slots,
-    })
+    }
+
+    /// Each background question's slot in a read response.
+    pub(super) fn slots(&self) -> &[usize] {
+        &self.slots
+    }
 }
 
 /// Which cells a row's k-anonymity mask empties, by column (bit i of a mask: background

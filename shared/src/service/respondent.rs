@@ -14,6 +14,7 @@ use crate::domain::answers::{
 use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Question, QuestionKind, Questionnaire};
 use crate::domain::swedish_time::day_in_sweden;
 use crate::domain::*;
+use crate::export::export_row;
 use crate::service::guessing;
 pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, PagePost, PageState};
 use crate::service::page::{PageParts, not_saved, page};
@@ -415,7 +416,12 @@ impl SurveyService {
                         submitted_on: day_in_sweden(now),
                         answers: valid,
                     };
-                    match self.store.submit_response(&invitation.id, &response).await {
+                    let export_row = export_row(&parts.questionnaire, &response);
+                    let stored = self
+                        .store
+                        .submit_response(&invitation.id, &response, export_row.as_ref())
+                        .await;
+                    match stored {
                         Ok(SubmitOutcome::Stored) => Ok(Outcome::Sent),
                         Ok(SubmitOutcome::AlreadyAnswered) => Ok(parts.answered()),
                         Err(error) => Ok(not_saved(parts, action, &error)),

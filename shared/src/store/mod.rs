@@ -155,15 +155,39 @@ pub struct ResponseBodyPage {
     pub next: Option<PageCursor>,
 }
 
+/// A response's row as an export writes it, made when the response is sent
+/// (`export::RowEncoder`) and stored beside it, so an export can copy it instead of
+/// reading the answers' JSON again. Derived, never the record: the JSON stays the
+/// response, and an export reads it whenever a row is missing or of another format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRow {
+    /// The layout the row follows (`export::ROW_FORMAT` when it was made).
+    pub format: u32,
+    /// Whether Excel's row is this one with `;` for each `,`.
+    pub excel_same: bool,
+    /// The cells, encoded as `responses.csv` has them.
+    pub cells: String,
+}
+
+/// One page of [`ResponseStore::export_rows_page`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExportRowPage {
+    pub rows: Vec<ExportRow>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<PageCursor>,
+}
+
 /// Responses: stored exactly once, counted and read back for export.
 #[async_trait]
 pub trait ResponseStore: Send + Sync {
     /// In one atomic step: marks the invitation answered (only if it was open), stores the
-    /// response, counts it for its round and deletes the invitation's draft.
+    /// response (with its export row, where the store keeps them), counts it for its
+    /// round and deletes the invitation's draft.
     async fn submit_response(
         &self,
         invitation: &InvitationId,
         response: &Response,
+        export_row: Option<&ExportRow>,
     ) -> StoreResult<SubmitOutcome>;
     async fn count_responses(&self, round: &RoundId) -> StoreResult<u64>;
     /// Up to `limit` responses of a round after `after`, in a stable order.
@@ -192,6 +216,20 @@ pub trait ResponseStore: Send + Sync {
             bodies,
             next: page.next,
         })
+    }
+
+    /// Up to `limit` export rows of a round after `after`, in the order of
+    /// [`ResponseStore::response_bodies_page`]; a response stored without one is left out,
+    /// so a caller compares the rows read with [`ResponseStore::count_responses`]. This
+    /// default has none: a store that does not keep export rows (DynamoDB: see its
+    /// `submit_response`), or a test double, is exported from the JSON.
+    async fn export_rows_page(
+        &self,
+        _round: &RoundId,
+        _after: Option<&PageCursor>,
+        _limit: u32,
+    ) -> StoreResult<ExportRowPage> {
+        Ok(ExportRowPage::default())
     }
 }
 

@@ -127,12 +127,14 @@ impl ResponseStore for EmbeddedStore {
         &self,
         invitation: &InvitationId,
         response: &Response,
+        export_row: Option<&ExportRow>,
     ) -> StoreResult<SubmitOutcome> {
         let invitation = invitation.to_string();
         let round = response.round.to_string();
         let id = response.id.to_string();
         let day = response.submitted_on.to_string();
         let body = response_body::encode(response)?;
+        let export_row = export_row.cloned();
         // The draft deleted here must leave the write-ahead log too.
         let work = move |conn: &rusqlite::Connection| {
             let consumed = conn
@@ -153,6 +155,19 @@ impl ResponseStore for EmbeddedStore {
             }
             conn.prepare_cached("INSERT INTO responses (round, id, body) VALUES (?1, ?2, ?3)")?
                 .execute(params![round, id, body])?;
+            if let Some(row) = &export_row {
+                conn.prepare_cached(
+                    "INSERT INTO export_rows (round, id, format, excel_same, cells)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    round,
+                    id,
+                    row.format,
+                    row.excel_same,
+                    row.cells
+                ])?;
+            }
             // The day is already in the response: counting by it tells nothing more.
             conn.prepare_cached(
                 "INSERT INTO answered_per_day (round, day, count) VALUES (?1, ?2, 1)
@@ -226,6 +241,45 @@ impl ResponseStore for EmbeddedStore {
             }
             let next = (more && !bodies.is_empty()).then_some(PageCursor(last_id));
             Ok(ResponseBodyPage { bodies, next })
+        })
+        .await
+    }
+
+    /// As [`ResponseStore::response_bodies_page`], from the `export_rows` table alone.
+    async fn export_rows_page(
+        &self,
+        round: &RoundId,
+        after: Option<&PageCursor>,
+        limit: u32,
+    ) -> StoreResult<ExportRowPage> {
+        let round = round.to_string();
+        let after = after.map(|c| c.0.clone()).unwrap_or_default();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT id, format, excel_same, cells FROM export_rows
+                 WHERE round = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let mut found = statement.query(params![round, after, i64::from(limit) + 1])?;
+            let mut rows = Vec::with_capacity(limit.min(10_000) as usize);
+            let mut last_id = String::new();
+            let mut more = false;
+            while let Some(row) = found.next()? {
+                if rows.len() == limit as usize {
+                    more = true;
+                    break;
+                }
+                rows.push(ExportRow {
+                    format: row.get(1)?,
+                    excel_same: row.get(2)?,
+                    cells: row_text(row, 3, "export row")?.to_owned(),
+                });
+                // Only the last row of a full page gives a cursor.
+                if rows.len() == limit as usize {
+                    last_id.push_str(row_text(row, 0, "response id")?);
+                }
+            }
+            let next = (more && !rows.is_empty()).then_some(PageCursor(last_id));
+            Ok(ExportRowPage { rows, next })
         })
         .await
     }

@@ -194,6 +194,17 @@ CREATE INDEX IF NOT EXISTS export_jobs_by_expiry ON export_jobs (expires_at);
 -- is 1 while a job is active and NULL after.
 CREATE UNIQUE INDEX IF NOT EXISTS export_jobs_active
     ON export_jobs (organisation, dedupe_key) WHERE active = 1;
+-- Each response's export row (`ExportRow`), stored with it at Send, in a table of its
+-- own: an export reads these rows of about 100 bytes instead of the responses' JSON
+-- (BENCHMARKS.md, \"Export rows stored at Send\"). Responses stored before have none.
+CREATE TABLE IF NOT EXISTS export_rows (
+    round TEXT NOT NULL REFERENCES rounds (id),
+    id TEXT NOT NULL,
+    format INTEGER NOT NULL,
+    excel_same INTEGER NOT NULL,
+    cells TEXT NOT NULL,
+    PRIMARY KEY (round, id)
+) WITHOUT ROWID;
 ";
 
 /// Changes to tables made by an earlier version, applied in order; `PRAGMA user_version`
@@ -268,6 +279,9 @@ CREATE INDEX IF NOT EXISTS export_jobs_by_expiry ON export_jobs (expires_at);
 CREATE UNIQUE INDEX IF NOT EXISTS export_jobs_active
     ON export_jobs (organisation, dedupe_key) WHERE active = 1;
 ",
+    // 7 (export rows): a new table only; [`SCHEMA`] (run after the migrations) creates
+    // it. Responses stored before get no row: their exports read the JSON.
+    "SELECT 1;",
 ];
 
 /// Brings the schema up to date in one transaction: a new file gets [`SCHEMA`], an older

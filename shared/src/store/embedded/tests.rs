@@ -391,3 +391,27 @@ async fn a_database_of_version_5_gets_export_jobs_with_one_active_job_per_dedupe
         .unwrap();
     assert_eq!(version, schema::MIGRATIONS.len() as i64);
 }
+
+#[tokio::test]
+async fn a_database_of_version_6_gets_the_export_rows_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svar.sqlite3");
+    drop(EmbeddedStore::open(&path).unwrap());
+    {
+        // The file as version 6 left it: no export rows yet.
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch("DROP TABLE export_rows; PRAGMA user_version = 6;")
+            .unwrap();
+    }
+    let store = EmbeddedStore::open(&path).unwrap();
+    let page = store
+        .export_rows_page(&RoundId::random(), None, 10)
+        .await
+        .expect("the table is there");
+    assert!(page.rows.is_empty() && page.next.is_none());
+    let version: i64 = store
+        .readers
+        .read(|conn| Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?))
+        .unwrap();
+    assert_eq!(version, schema::MIGRATIONS.len() as i64);
+}

@@ -151,7 +151,7 @@ async fn answer_through(region: &Region, link: &Credential) -> MappingVisit {
         };
         region
             .store
-            .submit_response(&invitation.id, &response)
+            .submit_response(&invitation.id, &response, None)
             .await
             .unwrap();
     }
