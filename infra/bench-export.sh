@@ -4,7 +4,8 @@
 # folder; beside it a bare `csv`-crate write of the same rows from memory (one file;
 # then both response files, hashed and synced, as the export writes them), the bound
 # set by the stored rows alone (bound.rs: read and copied, nothing else), and the
-# export again without the rows (from the JSON, as for responses stored before them).
+# export again without the rows (from the JSON, as for responses stored before them);
+# first, what making the row adds to each Send.
 # Prints one JSON line per step, and /usr/bin/time's peak RSS of each export.
 # Usage: bash infra/bench-export.sh [sizes...]   (default: 100000 1000000)
 set -euo pipefail
@@ -20,6 +21,8 @@ bench="$target_dir/release/bench-export"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GB; $(date -u +%Y-%m-%dT%H:%MZ)"
+# What keeping each response's export row adds to a Send.
+"$bench" row-at-send 20000
 for n in "${sizes[@]}"; do
   db="$work/bench-$n.db"
   "$bench" generate "$db" "$n"

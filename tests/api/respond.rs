@@ -133,6 +133,25 @@ async fn a_patient_answers_with_one_mistake_and_sends() {
         Answer::Text("Bra personal.\nTack!".into())
     );
     assert_eq!(app.store.count_responses(&round.id).await.unwrap(), 1);
+
+    // Its export row is stored with it: the row its questionnaire's encoder makes.
+    let rows = app
+        .store
+        .export_rows_page(&round.id, None, 10)
+        .await
+        .unwrap();
+    let questionnaire = app
+        .store
+        .questionnaire(&round.questionnaire.id, round.questionnaire.version)
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = svar_shared::export::RowEncoder::new(&questionnaire)
+        .unwrap()
+        .encode(response)
+        .unwrap();
+    assert_eq!(rows.rows, [expected]);
+    assert!(rows.next.is_none());
 }
 
 fn slug(s: &str) -> svar_shared::domain::questionnaire::Slug {

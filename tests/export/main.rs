@@ -202,7 +202,10 @@ impl Setup {
             .await
             .expect("read")
             .expect("the round's version is published");
-        let row = export::export_row(&questionnaire, &response);
+        // As a Send stores it: none for a questionnaire an export cannot lay out.
+        let row = export::RowEncoder::new(&questionnaire)
+            .ok()
+            .and_then(|encoder| encoder.encode(&response));
         self.store
             .submit_response(&new.invitation.id, &response, row.as_ref())
             .await

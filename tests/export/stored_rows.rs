@@ -276,17 +276,19 @@ async fn a_row_of_another_format_sends_the_export_to_the_json() {
     let setup = Setup::new().await;
     let round = varied_round(&setup).await;
     let answers = answers(["gammal", "kvinna", "hemma", "sjalv"]);
-    let mut row = export::export_row(&questionnaire(), &{
-        Response {
-            id: ResponseId::random(),
-            round: round.id.clone(),
-            municipality: round.municipality.clone(),
-            questionnaire: round.questionnaire.clone(),
-            submitted_on: time::macros::date!(2026 - 04 - 02),
-            answers: answers.clone(),
-        }
-    })
-    .expect("a row");
+    let encoder = export::RowEncoder::new(&questionnaire()).expect("laid out");
+    let mut row = encoder
+        .encode(&{
+            Response {
+                id: ResponseId::random(),
+                round: round.id.clone(),
+                municipality: round.municipality.clone(),
+                questionnaire: round.questionnaire.clone(),
+                submitted_on: time::macros::date!(2026 - 04 - 02),
+                answers: answers.clone(),
+            }
+        })
+        .expect("a row");
     row.format = ROW_FORMAT + 1;
     row.cells = "laid out some other way".into();
     setup.answer_with_row(&round, answers, Some(&row)).await;

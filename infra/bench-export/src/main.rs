@@ -10,6 +10,10 @@
 //!   they were kept: the next export reads the JSON. A million submits one
 //!   by one would take longer than the export measured.
 //! - `export DB OUT`: the export, store to files; prints rows, seconds and peak RSS.
+//! - `row-at-send N`: what keeping the export row adds to each Send: N synthetic
+//!   responses' rows made as the respondent service makes them (one `RowEncoder` per
+//!   questionnaire version, kept), beside the encoding of their JSON that a Send did
+//!   before; and the making of one encoder.
 //! - `read DB`: one pass of reading every page from the store and nothing else, to tell
 //!   the store's share of an export's time (an export reads twice): decoded
 //!   (`responses_page`), then as the export reads it (`response_bodies_page`, undecoded).
@@ -62,6 +66,7 @@ fn main() -> Result<(), Failure> {
         }
         [step, db] if step == "read" => runtime.block_on(read(Path::new(db))),
         [step, db] if step == "drop-rows" => drop_rows(Path::new(db)),
+        [step, n] if step == "row-at-send" => row_at_send(n.parse()?),
         [step, db] if step == "pieces" => runtime.block_on(pieces(Path::new(db))),
         [step, prefix, n] if step == "dynamo-load" => {
             runtime.block_on(dynamo_s3::load(prefix, n.parse()?))
@@ -70,7 +75,7 @@ fn main() -> Result<(), Failure> {
             runtime.block_on(dynamo_s3::run_export(prefix))
         }
         _ => Err(
-            "usage: bench-export generate DB N | export DB OUT | bare DB OUT | bound DB OUT | drop-rows DB | read DB | pieces DB \
+            "usage: bench-export generate DB N | export DB OUT | row-at-send N | bare DB OUT | bound DB OUT | drop-rows DB | read DB | pieces DB \
              | dynamo-load PREFIX N | dynamo-s3-export PREFIX"
                 .into(),
         ),
@@ -180,6 +185,55 @@ fn synthetic(questionnaire: &Questionnaire, round: &Round, random: &mut Random) 
         submitted_on: day,
         answers,
     }
+}
+
+fn row_at_send(n: u32) -> Result<(), Failure> {
+    let questionnaire = patient_survey()?;
+    let round = Round::open_patient_round(
+        slug("benchkommun"),
+        "Benchmark",
+        QuestionnaireRef {
+            id: questionnaire.id.clone(),
+            version: questionnaire.version,
+        },
+        time::OffsetDateTime::now_utc(),
+    );
+    let mut random = Random(2026);
+    let responses: Vec<Response> = (0..n)
+        .map(|_| synthetic(&questionnaire, &round, &mut random))
+        .collect();
+    let started = Instant::now();
+    let mut json_bytes = 0;
+    for response in &responses {
+        json_bytes += svar_shared::store::response_body::encode(response)?.len();
+    }
+    let json = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let encoders = 100;
+    for _ in 0..encoders {
+        std::hint::black_box(export::RowEncoder::new(&questionnaire)?);
+    }
+    let encoder_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(encoders);
+    let encoder = export::RowEncoder::new(&questionnaire)?;
+    let started = Instant::now();
+    let mut row_bytes = 0;
+    for response in &responses {
+        row_bytes += encoder
+            .encode(response)
+            .ok_or("a synthetic response without an export row")?
+            .cells
+            .len();
+    }
+    let rows = started.elapsed().as_secs_f64();
+    let per = |seconds: f64| seconds * 1e6 / f64::from(n.max(1));
+    println!(
+        "{{\"step\":\"row at Send\",\"responses\":{n},\"json_us_each\":{:.1},\"row_us_each\":{:.1},\"encoder_us\":{encoder_us:.1},\"json_bytes_each\":{},\"row_bytes_each\":{}}}",
+        per(json),
+        per(rows),
+        json_bytes / n.max(1) as usize,
+        row_bytes / n.max(1) as usize
+    );
+    Ok(())
 }
 
 async fn generate(db: &Path, n: u64) -> Result<(), Failure> {

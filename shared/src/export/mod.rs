@@ -68,6 +68,6 @@ pub use s3_links::S3DownloadLinks;
 pub use scrub::{REMOVED, neutralise, scrub};
 pub use sink::{ExportSink, FolderSink};
 pub use stored::{Reader, StoredAnswer, StoredRow, Text};
-pub use stored_rows::{ROW_FORMAT, RowEncoder, export_row};
+pub use stored_rows::{ROW_FORMAT, RowEncoder};
 pub use suppression::{Suppression, suppress};
 pub use versions::{KindChanged, MAX_VERSIONS, VersionSet, Versions, VersionsError};

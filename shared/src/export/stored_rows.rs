@@ -117,23 +117,6 @@ impl RowEncoder {
     }
 }
 
-/// The export row to store with `response` (see [`RowEncoder::encode`]). None for a
-/// questionnaire an export cannot lay out: the response is stored all the same, never
-/// refused for it.
-pub fn export_row(questionnaire: &Questionnaire, response: &Response) -> Option<ExportRow> {
-    match RowEncoder::new(questionnaire) {
-        Ok(encoder) => encoder.encode(response),
-        Err(error) => {
-            tracing::warn!(
-                questionnaire = %questionnaire.id,
-                %error,
-                "no export row: the questionnaire cannot be laid out"
-            );
-            None
-        }
-    }
-}
-
 /// The one read of the store from its export rows: each row's background combination
 /// counted from its cells, the row spilled as it was stored. `None` when the rows do
 /// not stand for every response of the rounds (a response without one, a row of
