@@ -24,7 +24,7 @@ use svar_shared::domain::questionnaire::{Questionnaire, parse_definition};
 use svar_shared::domain::*;
 use svar_shared::export::{self, ExportError, ExportOptions, FolderSink, Manifest};
 use svar_shared::store::embedded::EmbeddedStore;
-use svar_shared::store::{QuestionnaireStore, ResponseStore, SetupStore};
+use svar_shared::store::{ExportRow, QuestionnaireStore, ResponseStore, SetupStore};
 use svar_tests::{invitation, municipality, slug};
 
 /// A questionnaire with every kind of question and four background questions.
@@ -183,6 +183,25 @@ impl Setup {
     /// Submits a response through the store's own path (an invitation, then the answer),
     /// with its export row as the respondent service makes it.
     pub async fn answer(&self, round: &Round, answers: Answers) -> Response {
+        let questionnaire = self
+            .store
+            .questionnaire(&round.questionnaire.id, round.questionnaire.version)
+            .await
+            .expect("read")
+            .expect("the round's version is published");
+        // As a Send stores it: none for a questionnaire an export cannot lay out.
+        let encoder = export::RowEncoder::new(&questionnaire).ok();
+        self.answer_with_row(round, answers, |response| encoder?.encode(response))
+            .await
+    }
+
+    /// As [`Setup::answer`], storing the export row `row` makes of the response.
+    pub async fn answer_with_row(
+        &self,
+        round: &Round,
+        answers: Answers,
+        row: impl FnOnce(&Response) -> Option<ExportRow>,
+    ) -> Response {
         let (new, _, _) = invitation(round);
         self.store
             .create_invitation(&new)
@@ -196,16 +215,7 @@ impl Setup {
             submitted_on: time::macros::date!(2026 - 03 - 17),
             answers,
         };
-        let questionnaire = self
-            .store
-            .questionnaire(&round.questionnaire.id, round.questionnaire.version)
-            .await
-            .expect("read")
-            .expect("the round's version is published");
-        // As a Send stores it: none for a questionnaire an export cannot lay out.
-        let row = export::RowEncoder::new(&questionnaire)
-            .ok()
-            .and_then(|encoder| encoder.encode(&response));
+        let row = row(&response);
         self.store
             .submit_response(&new.invitation.id, &response, row.as_ref())
             .await

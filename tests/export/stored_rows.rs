@@ -17,7 +17,7 @@ use svar_shared::store::{
     ExportRow, ExportRowPage, PageCursor, QuestionnaireStore, ResponseBodyPage, ResponsePage,
     ResponseStore, StoreError, StoreResult, SubmitOutcome,
 };
-use svar_tests::{invitation, slug};
+use svar_tests::slug;
 
 use crate::*;
 
@@ -115,27 +115,6 @@ impl Setup {
         export::export(&store, rounds, options, &mut sink, &mut |_| {})
             .await
             .map(|_| ())
-    }
-
-    /// Stores a response with the export row given, not the one the service would make.
-    async fn answer_with_row(&self, round: &Round, answers: Answers, row: Option<&ExportRow>) {
-        let (new, _, _) = invitation(round);
-        self.store
-            .create_invitation(&new)
-            .await
-            .expect("invitation");
-        let response = Response {
-            id: ResponseId::random(),
-            round: round.id.clone(),
-            municipality: round.municipality.clone(),
-            questionnaire: round.questionnaire.clone(),
-            submitted_on: time::macros::date!(2026 - 04 - 02),
-            answers,
-        };
-        self.store
-            .submit_response(&new.invitation.id, &response, row)
-            .await
-            .expect("stored");
     }
 }
 
@@ -247,7 +226,9 @@ async fn a_response_without_its_row_sends_the_export_to_the_json() {
     let round = varied_round(&setup).await;
     // Stored before export rows were kept, say.
     setup
-        .answer_with_row(&round, answers(["ung", "kvinna", "hemma", "sjalv"]), None)
+        .answer_with_row(&round, answers(["ung", "kvinna", "hemma", "sjalv"]), |_| {
+            None
+        })
         .await;
     let rounds = std::slice::from_ref(&round);
     let error = setup
@@ -277,21 +258,14 @@ async fn a_row_of_another_format_sends_the_export_to_the_json() {
     let round = varied_round(&setup).await;
     let answers = answers(["gammal", "kvinna", "hemma", "sjalv"]);
     let encoder = export::RowEncoder::new(&questionnaire()).expect("laid out");
-    let mut row = encoder
-        .encode(&{
-            Response {
-                id: ResponseId::random(),
-                round: round.id.clone(),
-                municipality: round.municipality.clone(),
-                questionnaire: round.questionnaire.clone(),
-                submitted_on: time::macros::date!(2026 - 04 - 02),
-                answers: answers.clone(),
-            }
+    setup
+        .answer_with_row(&round, answers, |response| {
+            let mut row = encoder.encode(response).expect("a row");
+            row.format = ROW_FORMAT + 1;
+            row.cells = "laid out some other way".into();
+            Some(row)
         })
-        .expect("a row");
-    row.format = ROW_FORMAT + 1;
-    row.cells = "laid out some other way".into();
-    setup.answer_with_row(&round, answers, Some(&row)).await;
+        .await;
     let rounds = std::slice::from_ref(&round);
     setup
         .export_hiding(Hidden::Json, rounds, &options(3), "rows")

@@ -21,7 +21,7 @@ use svar_shared::startup::s3_client;
 use svar_shared::store::dynamo::{self, DynamoStore, Tables};
 use svar_shared::store::{QuestionnaireStore, RoundAdminStore as _, SetupStore};
 
-use crate::{Failure, Random, patient_survey, peak_rss_kb, slug, synthetic};
+use crate::{Failure, Random, bench_round, patient_survey, peak_rss_kb, slug, synthetic};
 
 fn variable(name: &str) -> Result<String, Failure> {
     std::env::var(name).map_err(|_| {
@@ -67,15 +67,7 @@ pub async fn load(prefix: &str, n: u64) -> Result<(), Failure> {
             privacy_notice: Localized::swedish("-"),
         })
         .await?;
-    let round = Round::open_patient_round(
-        slug("benchkommun"),
-        "Benchmark",
-        QuestionnaireRef {
-            id: questionnaire.id.clone(),
-            version: questionnaire.version,
-        },
-        time::OffsetDateTime::now_utc(),
-    );
+    let round = bench_round(&questionnaire);
     store.create_round(&round).await?;
     let mut random = Random(2026);
     let mut left = n;

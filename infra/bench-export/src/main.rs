@@ -89,6 +89,19 @@ fn patient_survey() -> Result<Questionnaire, Failure> {
         .ok_or_else(|| "no built-in patient survey".into())
 }
 
+/// The benchmark's one round of the patient survey, in `benchkommun`.
+fn bench_round(questionnaire: &Questionnaire) -> Round {
+    Round::open_patient_round(
+        slug("benchkommun"),
+        "Benchmark",
+        QuestionnaireRef {
+            id: questionnaire.id.clone(),
+            version: questionnaire.version,
+        },
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
 /// SplitMix64: a fixed generator, so every run makes the same data.
 struct Random(u64);
 
@@ -189,15 +202,7 @@ fn synthetic(questionnaire: &Questionnaire, round: &Round, random: &mut Random) 
 
 fn row_at_send(n: u32) -> Result<(), Failure> {
     let questionnaire = patient_survey()?;
-    let round = Round::open_patient_round(
-        slug("benchkommun"),
-        "Benchmark",
-        QuestionnaireRef {
-            id: questionnaire.id.clone(),
-            version: questionnaire.version,
-        },
-        time::OffsetDateTime::now_utc(),
-    );
+    let round = bench_round(&questionnaire);
     let mut random = Random(2026);
     let responses: Vec<Response> = (0..n)
         .map(|_| synthetic(&questionnaire, &round, &mut random))
@@ -250,15 +255,7 @@ async fn generate(db: &Path, n: u64) -> Result<(), Failure> {
                 privacy_notice: Localized::swedish("-"),
             })
             .await?;
-        let round = Round::open_patient_round(
-            slug("benchkommun"),
-            "Benchmark",
-            QuestionnaireRef {
-                id: questionnaire.id.clone(),
-                version: questionnaire.version,
-            },
-            time::OffsetDateTime::now_utc(),
-        );
+        let round = bench_round(&questionnaire);
         store.create_round(&round).await?;
         round
     };
