@@ -120,6 +120,9 @@ impl ResponseStore for FailingStore {
     async fn count_responses(&self, round: &RoundId) -> StoreResult<u64> {
         self.inner.count_responses(round).await
     }
+    fn keeps_export_rows(&self) -> bool {
+        self.inner.keeps_export_rows()
+    }
     async fn responses_page(
         &self,
         round: &RoundId,

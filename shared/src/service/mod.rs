@@ -8,6 +8,7 @@
 //! - [`workspace`]: what a signed-in municipality or network does.
 //! - [`exports`]: anonymised exports and the network's comparison tables.
 
+mod export_rows;
 pub mod exports;
 pub mod guessing;
 mod page;

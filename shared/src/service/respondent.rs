@@ -14,11 +14,11 @@ use crate::domain::answers::{
 use crate::domain::questionnaire::{MAX_TEXT_LENGTH, Question, QuestionKind, Questionnaire};
 use crate::domain::swedish_time::day_in_sweden;
 use crate::domain::*;
-use crate::export::RowEncoder;
+use crate::service::export_rows::ExportRows;
 use crate::service::guessing;
 pub use crate::service::page::{CodeLookup, FormProblem, Outcome, PageAction, PagePost, PageState};
 use crate::service::page::{PageParts, not_saved, page};
-use crate::store::{ExportRow, RespondentStore, SaveDraftOutcome, StoreError, SubmitOutcome};
+use crate::store::{RespondentStore, SaveDraftOutcome, StoreError, SubmitOutcome};
 
 #[path = "mapping_link.rs"]
 mod mapping_link;
@@ -65,10 +65,7 @@ pub struct SurveyService {
     questionnaires: RwLock<HashMap<QuestionnaireRef, Arc<Questionnaire>>>,
     /// A municipality's texts may be edited, so they are kept for [`MUNICIPALITY_CACHE_TIME`].
     municipalities: RwLock<HashMap<MunicipalityId, (Instant, Arc<Municipality>)>>,
-    /// Each version's maker of export rows, kept as the version is: making one costs
-    /// six times the row it makes (BENCHMARKS.md, "Export rows stored at Send"). `None`
-    /// for a version an export cannot lay out.
-    row_encoders: RwLock<HashMap<QuestionnaireRef, Option<Arc<RowEncoder>>>>,
+    export_rows: ExportRows,
 }
 
 /// How long a municipality's name, contact and privacy notice are reused before they are
@@ -82,44 +79,8 @@ impl SurveyService {
             hash_key,
             questionnaires: RwLock::new(HashMap::new()),
             municipalities: RwLock::new(HashMap::new()),
-            row_encoders: RwLock::new(HashMap::new()),
+            export_rows: ExportRows::default(),
         }
-    }
-
-    /// The export row to store with `response` ([`RowEncoder::encode`]); `None` leaves
-    /// the response to be exported from its JSON, and never stops it being stored.
-    fn export_row(&self, questionnaire: &Questionnaire, response: &Response) -> Option<ExportRow> {
-        let reference = &QuestionnaireRef {
-            id: questionnaire.id.clone(),
-            version: questionnaire.version,
-        };
-        let cached = self
-            .row_encoders
-            .read()
-            .ok()
-            .and_then(|cache| cache.get(reference).cloned());
-        let encoder = match cached {
-            Some(encoder) => encoder,
-            None => {
-                let made = match RowEncoder::new(questionnaire) {
-                    Ok(encoder) => Some(Arc::new(encoder)),
-                    Err(error) => {
-                        tracing::warn!(
-                            questionnaire = %reference.id,
-                            version = reference.version,
-                            %error,
-                            "no export rows: the questionnaire cannot be laid out"
-                        );
-                        None
-                    }
-                };
-                if let Ok(mut cache) = self.row_encoders.write() {
-                    cache.insert(reference.clone(), made.clone());
-                }
-                made
-            }
-        };
-        encoder?.encode(response)
     }
 
     async fn questionnaire(
@@ -457,7 +418,11 @@ impl SurveyService {
                         submitted_on: day_in_sweden(now),
                         answers: valid,
                     };
-                    let export_row = self.export_row(&parts.questionnaire, &response);
+                    let export_row = if self.store.keeps_export_rows() {
+                        self.export_rows.make(&parts.questionnaire, &response)
+                    } else {
+                        None
+                    };
                     let stored = self
                         .store
                         .submit_response(&invitation.id, &response, export_row.as_ref())

@@ -218,6 +218,12 @@ pub trait ResponseStore: Send + Sync {
         })
     }
 
+    /// Whether [`ResponseStore::submit_response`] keeps the export row it is given: the
+    /// service makes none for a store that would drop it. This default keeps none.
+    fn keeps_export_rows(&self) -> bool {
+        false
+    }
+
     /// Up to `limit` export rows of a round after `after`, in the order of
     /// [`ResponseStore::response_bodies_page`]; a response stored without one is left out,
     /// so a caller compares the rows read with [`ResponseStore::count_responses`]. This

@@ -245,6 +245,10 @@ impl ResponseStore for EmbeddedStore {
         .await
     }
 
+    fn keeps_export_rows(&self) -> bool {
+        true
+    }
+
     /// As [`ResponseStore::response_bodies_page`], from the `export_rows` table alone.
     async fn export_rows_page(
         &self,
