@@ -14,7 +14,7 @@ use svar_shared::export::{LocalExportFiles, SignedDownload};
 use crate::helpers::*;
 
 /// `count` responses to a new open round of `municipality`, written through the store's
-/// own path. Response `i` answers `who(i)` to "vem svarar"; the first one's free text is
+/// own path with their export rows, as a Send stores them. Response `i` answers `who(i)` to "vem svarar"; the first one's free text is
 /// `text`, if any.
 pub(crate) async fn answered_round(
     app: &AdminApp,
@@ -47,6 +47,13 @@ pub(crate) async fn answered_round_of_version(
         time::OffsetDateTime::now_utc(),
     );
     app.store.create_round(&round).await.unwrap();
+    let questionnaire = app
+        .store
+        .questionnaire(&round.questionnaire.id, version)
+        .await
+        .unwrap()
+        .expect("the version is published");
+    let encoder = svar_shared::export::RowEncoder::new(&questionnaire).unwrap();
     for i in 0..count {
         let (new, _, _) = svar_tests::invitation(&round);
         app.store.create_invitation(&new).await.unwrap();
@@ -66,7 +73,11 @@ pub(crate) async fn answered_round_of_version(
             answers,
         };
         app.store
-            .submit_response(&new.invitation.id, &response, None)
+            .submit_response(
+                &new.invitation.id,
+                &response,
+                encoder.encode(&response).as_ref(),
+            )
             .await
             .unwrap();
     }
