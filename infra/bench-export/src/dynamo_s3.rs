@@ -21,7 +21,8 @@ use svar_shared::startup::s3_client;
 use svar_shared::store::dynamo::{self, DynamoStore, Tables};
 use svar_shared::store::{QuestionnaireStore, RoundAdminStore as _, SetupStore};
 
-use crate::{Failure, Random, bench_round, patient_survey, peak_rss_kb, slug, synthetic};
+use crate::synthetic::{Random, bench_round, patient_survey, slug, synthetic};
+use crate::{Failure, peak_rss_kb};
 
 fn variable(name: &str) -> Result<String, Failure> {
     std::env::var(name).map_err(|_| {
