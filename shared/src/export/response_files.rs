@@ -2,8 +2,9 @@
 //! from the permutation, background values emptied by the k-anonymity plan.
 //!
 //! While one page's two CSV files are encoded and hashed, each on a thread of its own
-//! (and its Parquet rows on another), the next page is read back from the spill. The files' bytes are the same however
-//! the work is spread; they reach the sink in the page order.
+//! (and its Parquet rows on another), the next page is read back from the spill. The
+//! files' bytes are the same however the work is spread; they reach the sink in the page
+//! order.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
